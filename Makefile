@@ -1,0 +1,58 @@
+# CarWatch Edge. `make run` and `make test` bootstrap .venv/ from nothing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+TRAIN_VENV := .venv-train
+TRAIN_BIN := $(TRAIN_VENV)/bin
+SHARED ?= ../shared/datasets
+BUILD := build
+DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
+
+.PHONY: run test lint bench eval models models-data fonts clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/carwatch-edge demo
+
+test: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check edge tests
+	$(BIN)/mypy edge
+
+# Latency per stage, throughput and memory on real images: the committed test photos, plus the
+# shared validation photos when ../shared is there. JSON on stdout and in bench.json.
+bench: $(BIN)/.installed
+	$(BIN)/carwatch-edge bench tests/images $(wildcard $(SHARED)/oid-plates-1024/images/val) --max-images 60 --output bench.json
+
+# Detector and reader measured on held-out real photos and crops (needs ../shared).
+eval: $(BIN)/.installed
+	$(BIN)/python -m edge.training.manifests --shared $(SHARED) --out $(BUILD)/eval
+	$(BIN)/carwatch-edge eval $(BUILD)/eval/val_photos.jsonl
+	$(BIN)/carwatch-edge eval --given-boxes $(BUILD)/eval/reader_test.jsonl
+
+# ---- training (not part of the test suite; needs ../shared and the [train] extra) ----
+$(TRAIN_BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_BIN)/pip install --quiet --upgrade pip
+	$(TRAIN_BIN)/pip install --quiet -e '.[train]'
+	touch $@
+
+fonts:
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $$($(PYTHON) -c 'import sys; sys.path.insert(0, "."); from edge.training.fonts import FONT_PACKAGES; print(" ".join(FONT_PACKAGES))'); \
+	else echo "run as root (or install the fonts listed in edge/training/fonts.py) to render plates"; fi
+
+models-data: $(TRAIN_BIN)/.installed fonts
+	$(TRAIN_BIN)/python -m edge.training.pipeline data --shared $(SHARED) --build $(BUILD)
+
+models: models-data
+	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE)
+
+clean:
+	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,173 @@
+"""The ``carwatch-edge`` command: the only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from edge.domain import ImageRead, PlateRead
+from edge.settings.vision import VisionSettings
+from edge.vision.errors import ImageError, ModelError
+from edge.vision.recognizer import PlateRecognizer
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+SAMPLE_IMAGE = Path(__file__).resolve().parent / "samples" / "car.jpg"
+
+log = logging.getLogger("edge.cli")
+
+
+def expand_inputs(paths: Sequence[str]) -> Iterator[str]:
+    """Each path as given; a folder becomes its images, sorted."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.suffix.lower() in IMAGE_SUFFIXES and child.is_file():
+                    yield str(child)
+        else:
+            yield given
+
+
+def plate_json(plate: PlateRead) -> dict[str, Any]:
+    return {
+        "text": plate.text,
+        "confidence": round(plate.confidence, 3),
+        "box": plate.box.as_list(),
+        "chars": [{"char": c.char, "confidence": round(c.confidence, 3), "box": c.box.as_list()} for c in plate.chars],
+        "detector_confidence": round(plate.detector_confidence, 3),
+        "region": plate.region,
+        "rows": plate.rows,
+    }
+
+
+def _read_one(recognizer: PlateRecognizer, given: str) -> tuple[ImageRead | None, str | None, float]:
+    from edge.vision.image import read_image  # noqa: PLC0415 - keeps --help fast
+
+    start = time.perf_counter()
+    try:
+        result = recognizer.read(read_image(Path(given)))
+    except (ImageError, OSError) as exc:
+        return None, str(exc) if isinstance(exc, ImageError) else f"cannot read file: {exc.strerror or exc}", 0.0
+    return result, None, (time.perf_counter() - start) * 1000
+
+
+def _human_line(given: str, result: ImageRead | None, error: str | None, ms: float) -> str:
+    if result is None:
+        return f"{given}: error: {error}"
+    if not result.plates:
+        return f"{given}: no plate ({ms:.0f} ms)"
+    reads = ", ".join(f"{p.text or '?'} ({p.confidence:.2f})" for p in result.plates)
+    return f"{given}: {reads} ({ms:.0f} ms)"
+
+
+def build_recognizer(settings: VisionSettings) -> PlateRecognizer:
+    return PlateRecognizer.from_config(settings.recognizer_config())
+
+
+def command_read(args: argparse.Namespace, settings: VisionSettings) -> int:
+    recognizer = build_recognizer(settings)
+    inputs = list(expand_inputs(args.paths))
+    failures = 0
+    for given in inputs:
+        result, error, ms = _read_one(recognizer, given)
+        failures += result is None
+        if args.json:
+            line: dict[str, Any] = {"image": given}
+            if result is None:
+                line["error"] = error
+            else:
+                line |= {"plates": [plate_json(p) for p in result.plates], "ms": round(ms, 1)}
+            print(json.dumps(line), flush=True)
+        else:
+            print(_human_line(given, result, error, ms), flush=True)
+    if not inputs:
+        print("error: no images found in the given paths", file=sys.stderr)
+        return 2
+    return 1 if failures == len(inputs) else 0
+
+
+def command_demo(args: argparse.Namespace, settings: VisionSettings) -> int:
+    """What ``make run`` does until the daemon exists: read the bundled sample image."""
+    args.paths = [str(SAMPLE_IMAGE)]
+    args.json = False
+    return command_read(args, settings)
+
+
+def command_eval(args: argparse.Namespace, settings: VisionSettings) -> int:
+    from edge.evaluation import evaluate_manifest, format_report  # noqa: PLC0415
+
+    try:
+        report = evaluate_manifest(build_recognizer(settings), args.manifest, args.iou, args.given_boxes)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report, indent=1))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def command_bench(args: argparse.Namespace, settings: VisionSettings) -> int:
+    from edge.bench import run_benchmark  # noqa: PLC0415
+
+    report = run_benchmark(settings.recognizer_config(), list(expand_inputs(args.paths)), args.repeat,
+                           args.max_images, progress=sys.stderr)
+    text = json.dumps(report, indent=1)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carwatch-edge", description="Licence-plate gate daemon.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
+    parser.add_argument("--threads", type=int, help="onnxruntime threads per model call (default 1)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    read = sub.add_parser("read", help="read the plates in images and print them")
+    read.add_argument("--json", action="store_true", help="one JSON line per image, nothing else on stdout")
+    read.add_argument("paths", nargs="+", help="image files or folders of images")
+    sub.add_parser("demo", help="read the bundled sample image")
+    ev = sub.add_parser("eval", help="measure detection recall and exact reads against a manifest")
+    ev.add_argument("manifest", type=Path, help='JSON lines: {"image": PATH, "plates": [{"text", "box"}]}')
+    ev.add_argument("--iou", type=float, default=0.5, help="IoU at which a detection counts as found")
+    ev.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    ev.add_argument("--given-boxes", action="store_true", help="skip the detector: read the labelled boxes")
+    bench = sub.add_parser("bench", help="measure latency per stage, memory and frames per second")
+    bench.add_argument("paths", nargs="+", help="image files or folders of images")
+    bench.add_argument("--repeat", type=int, default=3, help="runs over the images per thread setting")
+    bench.add_argument("--max-images", type=int, default=40, help="use at most this many images")
+    bench.add_argument("--output", help="also write the JSON report to this file")
+    return parser
+
+
+COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = VisionSettings(**({"threads": args.threads} if args.threads else {}))
+        return COMMANDS[args.command](args, settings)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        setting = ".".join(str(p) for p in first["loc"])
+        print(f"error: invalid setting {setting}: {first['msg']}", file=sys.stderr)
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Settings models (pydantic-settings): file and CARWATCH_ environment variables."""

@@ -1,0 +1,53 @@
+"""Settings of plate recognition: model files, threads, thresholds and plate formats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from edge.vision.formats import DEFAULT_FORMATS, PlateFormat, validate_pattern
+from edge.vision.recognizer import RecognizerConfig
+
+REPOSITORY_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+class VisionSettings(BaseSettings):
+    """Which models read plates, and how. Environment: ``CARWATCH_VISION__<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CARWATCH_VISION__", extra="forbid")
+
+    models_dir: Path = Field(REPOSITORY_MODELS, description="Folder holding the shipped ONNX models.")
+    detector_model: str = Field("plate-detector.onnx", description="Plate detector file, relative to models_dir.")
+    reader_model: str = Field("plate-reader.onnx", description="Character reader file, relative to models_dir.")
+    threads: int = Field(1, ge=1, le=64, description="onnxruntime threads per model call.")
+    detector_confidence: float = Field(0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
+    reader_confidence: float = Field(0.25, gt=0, lt=1, description="Lowest character confidence kept.")
+    max_substitutions: int = Field(2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
+    formats: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_FORMATS.items()},
+        description="Plate patterns per region, in priority order (L letter, D digit, A any, L{1,3} counts).",
+    )
+
+    @field_validator("formats")
+    @classmethod
+    def _patterns_parse(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for region, patterns in value.items():
+            for pattern in patterns:
+                try:
+                    validate_pattern(pattern)
+                except ValueError as exc:
+                    raise ValueError(f"region {region}: {exc}") from exc
+        return value
+
+    def recognizer_config(self) -> RecognizerConfig:
+        return RecognizerConfig(
+            detector_path=self.models_dir / self.detector_model,
+            reader_path=self.models_dir / self.reader_model,
+            threads=self.threads,
+            detector_confidence=self.detector_confidence,
+            reader_confidence=self.reader_confidence,
+            formats=tuple(PlateFormat(region, tuple(p)) for region, p in self.formats.items()),
+            max_substitutions=self.max_substitutions,
+        )

@@ -1,0 +1,109 @@
+"""``make models``: build both training sets, train both models, export them into ``models/``.
+
+Steps (each can be run alone):
+  data   -- detector set (real photos + rendered plates pasted into real scenes) and reader set
+            (rendered plates + real crops with character boxes from label-guided segmentation)
+  train  -- train the detector and the reader (fine-tuning ``models/checkpoints/*.pt`` when they
+            exist, else from ``yolov8n.yaml``), then export both to ONNX with metadata
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import logging
+import shutil
+from pathlib import Path
+
+from edge.training.detector_data import write_detector_dataset
+from edge.training.sources import load_real_images
+from edge.vision.charset import CHARSET
+
+log = logging.getLogger(__name__)
+
+MODELS = Path(__file__).resolve().parents[2] / "models"
+CHECKPOINTS = MODELS / "checkpoints"
+DETECTOR_IMGSZ = 320
+READER_IMGSZ = 256
+REAL_VAL_SHARE = 0.1
+
+
+def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1) -> Path:
+    """Rendered plates plus real crops; a tenth of the real plates (by text) validate."""
+    from edge.training.real_chars import write_real_reader_set  # noqa: PLC0415
+    from edge.training.render import write_reader_set  # noqa: PLC0415
+
+    out = build / "reader"
+    backgrounds = [i.image for i in load_real_images(shared) if i.split == "train"]
+    write_reader_set(out / "rendered-train", rendered, seed, backgrounds)
+    write_reader_set(out / "rendered-val", max(100, rendered // 20), seed + 1, backgrounds)
+    stats = write_real_reader_set(shared, out / "real")
+    log.info("real character boxes: %s", stats)
+    train = sorted((out / "rendered-train" / "images").glob("*.jpg"))
+    val = sorted((out / "rendered-val" / "images").glob("*.jpg"))
+    for image in sorted((out / "real" / "images").glob("*.jpg")):
+        text = image.stem.split("__")[-1]
+        share = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
+        (val if share < REAL_VAL_SHARE else train).append(image)
+    return _write_yaml(out, train, val, dict(enumerate(CHARSET)))
+
+
+def _write_yaml(out: Path, train: list[Path], val: list[Path], names: dict[int, str]) -> Path:
+    (out / "train.txt").write_text("".join(f"{p.absolute()}\n" for p in train))
+    (out / "val.txt").write_text("".join(f"{p.absolute()}\n" for p in val))
+    lines = [f"path: {out.resolve()}", f"train: {(out / 'train.txt').resolve()}",
+             f"val: {(out / 'val.txt').resolve()}", "names:"]
+    lines += [f"  {k}: '{v}'" for k, v in names.items()]
+    (out / "data.yaml").write_text("\n".join(lines) + "\n")
+    log.info("reader set: %d train, %d val", len(train), len(val))
+    return out / "data.yaml"
+
+
+def build_detector_dataset(shared: Path, build: Path, scenes: int, seed: int = 2) -> Path:
+    from edge.training.render import write_scene_set  # noqa: PLC0415
+
+    backgrounds = [i for i in load_real_images(shared) if i.split == "train"]
+    write_scene_set(build / "scenes", scenes, seed, backgrounds)
+    return write_detector_dataset(shared, build / "detector", extra_train=build / "scenes")
+
+
+def _start_point(name: str) -> str:
+    checkpoint = CHECKPOINTS / f"{name}.pt"
+    return str(checkpoint) if checkpoint.exists() else "yolov8n.yaml"
+
+
+def train_and_export(build: Path, device: str, hours: float) -> None:
+    from edge.training.train import TrainJob, export, train  # noqa: PLC0415
+
+    version = dt.date.today().isoformat()
+    for name, imgsz, onnx_name in (("detector", DETECTOR_IMGSZ, "plate-detector.onnx"),
+                                   ("reader", READER_IMGSZ, "plate-reader.onnx")):
+        job = TrainJob(name, build / name / "data.yaml", imgsz, epochs=300, hours=hours, start=_start_point(name),
+                       runs=build / "runs", device=device)
+        best = train(job)
+        CHECKPOINTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(best, CHECKPOINTS / f"{name}.pt")
+        export(best, MODELS / onnx_name, imgsz, f"{name}-{version}", f"trained by make models on {device}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Build data for, train and export the CarWatch models.")
+    parser.add_argument("step", choices=["data", "train"])
+    parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
+    parser.add_argument("--build", type=Path, default=Path("build"))
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--rendered", type=int, default=6000, help="rendered plates for the reader")
+    parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
+    parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.step == "data":
+        build_detector_dataset(args.shared, args.build, args.scenes)
+        build_reader_dataset(args.shared, args.build, args.rendered)
+    else:
+        train_and_export(args.build, args.device, args.hours)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""The real photo sets in ``../shared/datasets`` and a car- and photo-disjoint split of them.
+
+The given splits of ``ro-dashcam`` and ``us-roboflow`` share cars and source photos between
+train and val, so measuring on them flatters a model. This module re-splits every set so that
+no car (ro-dashcam: same plate text, same stretch of video) and no source photo (us-roboflow:
+augmented copies of one photo) is on both sides:
+
+* ``ro-dashcam``: frames are cut into 90-second blocks per video; blocks are split by a stable
+  hash, then any block that shares a plate text with the other side is moved to train.
+* ``us-roboflow``: augmented copies are grouped by their source photo name; groups are split
+  by a stable hash.
+* ``oid-plates-*``: independent photos; the given split is kept, but photos of the few plates
+  seen in more than one photo (listed in the data set README) go to train.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+SETS = ("ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024")
+VAL_SHARE = 0.2
+RO_BLOCK_SECONDS = 90
+# Plates seen in more than one photo across the Open Images sets (shared/datasets/README.md).
+SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
+
+
+@dataclass(frozen=True)
+class PlateLabel:
+    """One boxed plate of a real photo, with its text when a person could read it."""
+
+    box: tuple[float, float, float, float]  # normalised cx, cy, w, h
+    text: str  # "" when not labelled or "?"
+    rows: int
+    country: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RealImage:
+    """One real photo with its plate boxes and the split it belongs to here."""
+
+    source: str  # data set name
+    image: Path
+    group: str  # the unit that must not straddle splits (video block, source photo, photo)
+    split: str  # "train" or "val"
+    plates: tuple[PlateLabel, ...]
+
+
+def _stable_fraction(key: str) -> float:
+    digest = hashlib.sha1(key.encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32
+
+
+def _read_labels(label_file: Path) -> list[tuple[float, float, float, float]]:
+    boxes = []
+    if label_file.exists():
+        for line in label_file.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 5:
+                boxes.append((float(parts[1]), float(parts[2]), float(parts[3]), float(parts[4])))
+    return boxes
+
+
+def _read_texts(set_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
+    texts: dict[tuple[str, int], dict[str, str]] = {}
+    csv_path = set_dir / "plates.csv"
+    if csv_path.exists():
+        with csv_path.open(newline="") as f:
+            for row in csv.DictReader(f):
+                texts[(row["image"], int(row["box"]))] = row
+    return texts
+
+
+def _group_of(source: str, rel: str) -> str:
+    name = Path(rel).name
+    if source == "ro-dashcam":
+        match = re.match(r"(.+?)_t_(\d+)\.jpg$", name)
+        if match:
+            return f"{match.group(1)}#{int(match.group(2)) // RO_BLOCK_SECONDS}"
+    if source == "us-roboflow":
+        return re.sub(r"(_jpe?g)?_jpg\.rf\.[0-9a-f]+\.jpg$|\.rf\.[0-9a-f]+\.jpg$", "", name)
+    return name
+
+
+def _load_set(root: Path, source: str) -> list[RealImage]:
+    set_dir = root / source
+    texts = _read_texts(set_dir)
+    images = []
+    for image in sorted((set_dir / "images").glob("*/*.jpg")):
+        rel = image.relative_to(set_dir).as_posix()
+        label_file = set_dir / "labels" / image.parent.name / (image.stem + ".txt")
+        plates = []
+        for i, box in enumerate(_read_labels(label_file)):
+            row = texts.get((rel, i), {})
+            text = row.get("text", "")
+            plates.append(
+                PlateLabel(
+                    box=box,
+                    text="" if text == "?" else text,
+                    rows=int(row.get("rows") or 1),
+                    country=row.get("country", ""),
+                    note=row.get("note", ""),
+                )
+            )
+        given = image.parent.name
+        group = _group_of(source, rel)
+        images.append(RealImage(source, image, group, given, tuple(plates)))
+    return images
+
+
+def _resplit_by_group(images: list[RealImage]) -> list[RealImage]:
+    out = []
+    for img in images:
+        split = "val" if _stable_fraction(img.source + img.group) < VAL_SHARE else "train"
+        out.append(RealImage(img.source, img.image, img.group, split, img.plates))
+    return out
+
+
+def _make_car_disjoint(images: list[RealImage]) -> list[RealImage]:
+    """Move every group that shares a plate text with a train group into train."""
+    groups: dict[str, list[RealImage]] = defaultdict(list)
+    for img in images:
+        groups[img.group].append(img)
+    texts_by_group = {g: {p.text for i in imgs for p in i.plates if p.text} for g, imgs in groups.items()}
+    split_of = {g: imgs[0].split for g, imgs in groups.items()}
+    changed = True
+    while changed:
+        changed = False
+        train_texts = set().union(*(texts_by_group[g] for g, s in split_of.items() if s == "train"))
+        for g, s in split_of.items():
+            if s == "val" and texts_by_group[g] & train_texts:
+                split_of[g] = "train"
+                changed = True
+    return [RealImage(i.source, i.image, i.group, split_of[i.group], i.plates) for i in images]
+
+
+def load_real_images(root: Path) -> list[RealImage]:
+    """All real photos of the shared sets, re-split so that val shares no car or source photo."""
+    result: list[RealImage] = []
+    for source in SETS:
+        if not (root / source).is_dir():
+            continue
+        images = _load_set(root, source)
+        if source in ("ro-dashcam", "us-roboflow"):
+            images = _resplit_by_group(images)
+        if source == "ro-dashcam":
+            images = _make_car_disjoint(images)
+        if source.startswith("oid-plates"):
+            images = [
+                RealImage(i.source, i.image, i.group, "train", i.plates)
+                if any(p.text in SHARED_OID_PLATES for p in i.plates)
+                else i
+                for i in images
+            ]
+        result.extend(images)
+    return result
+
+
+def reader_test_texts(images: list[RealImage]) -> set[str]:
+    """Plate texts kept out of character-model training: every text seen on a val photo.
+
+    Measuring the reader on these plates (alone, or end to end on the val photos) then measures
+    plates the reader never saw, in photos the detector never saw.
+    """
+    return {p.text for i in images if i.split == "val" for p in i.plates if p.text}
+
+
+def labelled_crops(images: list[RealImage]) -> list[tuple[RealImage, int, PlateLabel]]:
+    """Every plate with a text, as (image, box index, label)."""
+    return [(img, k, p) for img in images for k, p in enumerate(img.plates) if p.text]
