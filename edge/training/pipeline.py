@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parents[2] / "models"
 CHECKPOINTS = MODELS / "checkpoints"
 DETECTOR_IMGSZ = 320
-READER_IMGSZ = 256
+READER_IMGSZ = 192
 REAL_VAL_SHARE = 0.1
 
 

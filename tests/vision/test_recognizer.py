@@ -1,0 +1,100 @@
+"""The shipped models on real photos and rendered plates: no mocks, the real ONNX files."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.domain import Box, Detection, PlateRead
+from edge.vision.image import read_image
+from edge.vision.postprocess import box_iou
+from edge.vision.recognizer import PlateRecognizer
+
+IMAGES = Path(__file__).resolve().parents[1] / "images"
+# Measured on the five committed held-out photos with the shipped models (models/README.md);
+# a new model must not do worse.
+MIN_EXACT_REAL_READS = 3
+
+
+def _best_match(plates: tuple[PlateRead, ...], box: list[float]) -> tuple[float, PlateRead | None]:
+    if not plates:
+        return 0.0, None
+    ious = box_iou(np.array(box), np.array([[p.box.x1, p.box.y1, p.box.x2, p.box.y2] for p in plates]))
+    k = int(ious.argmax())
+    return float(ious[k]), plates[k]
+
+
+def test_finds_every_labelled_plate_on_real_photos(recognizer: PlateRecognizer,
+                                                   labelled_images: list[dict[str, Any]]) -> None:
+    missed = []
+    for item in labelled_images:
+        result = recognizer.read(read_image(IMAGES / item["image"]))
+        for plate in item["plates"]:
+            iou, _ = _best_match(result.plates, plate["box"])
+            if iou < 0.5:
+                missed.append((item["image"], round(iou, 2)))
+    assert not missed, missed
+
+
+def test_reads_real_photos(recognizer: PlateRecognizer, labelled_images: list[dict[str, Any]]) -> None:
+    reads = []
+    for item in labelled_images:
+        result = recognizer.read(read_image(IMAGES / item["image"]))
+        for plate in item["plates"]:
+            _, found = _best_match(result.plates, plate["box"])
+            reads.append((plate["text"], found.text if found else None))
+    exact = sum(expected == got for expected, got in reads)
+    assert exact >= MIN_EXACT_REAL_READS, reads
+
+
+def test_char_boxes_are_in_original_image_pixels(recognizer: PlateRecognizer) -> None:
+    result = recognizer.read(read_image(IMAGES / "ro-B58DTK.jpg"))
+    plate = result.plates[0]
+    assert plate.chars, "expected characters on the plate"
+    margin = plate.box.width * 0.2
+    for char in plate.chars:
+        assert plate.box.x1 - margin <= char.box.x1 < char.box.x2 <= plate.box.x2 + margin
+        assert plate.box.y1 - margin <= char.box.y1 < char.box.y2 <= plate.box.y2 + margin
+    assert [c.box.x1 for c in plate.chars] == sorted(c.box.x1 for c in plate.chars)
+
+
+def test_one_recognizer_shared_by_threads_gives_the_same_reads(recognizer: PlateRecognizer) -> None:
+    frames = [read_image(p) for p in sorted(IMAGES.glob("*.jpg"))]
+    expected = [[(p.text, p.box) for p in recognizer.read(f).plates] for f in frames]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda f: [(p.text, p.box) for p in recognizer.read(f).plates], frames * 4))
+    assert results == expected * 4
+
+
+def test_timings_are_reported(recognizer: PlateRecognizer) -> None:
+    timings = recognizer.read(read_image(IMAGES / "us-BYE4NOW.jpg")).timings_ms
+    assert set(timings) == {"detector", "reader", "total"}
+    assert timings["total"] >= timings["detector"] > 0
+
+
+def test_blank_frame_has_no_plates(recognizer: PlateRecognizer) -> None:
+    assert recognizer.read(np.full((480, 640, 3), 90, np.uint8)).plates == ()
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (3, 2000, 3), (2000, 3, 3)])
+def test_degenerate_frames_do_not_crash(recognizer: PlateRecognizer, shape: tuple[int, int, int]) -> None:
+    assert isinstance(recognizer.read(np.zeros(shape, np.uint8)).plates, tuple)
+
+
+def _on_background(plate: np.ndarray, angle: float = 0.0) -> tuple[np.ndarray, Box]:
+    """Put a rendered plate in the middle of a plain scene, optionally rotated."""
+    h, w = plate.shape[:2]
+    scene = np.full((h * 4, w * 2, 3), 60, np.uint8)
+    y, x = h * 3 // 2, w // 2
+    scene[y : y + h, x : x + w] = plate
+    if angle:
+        matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
+        scene = cv2.warpAffine(scene, matrix, (scene.shape[1], scene.shape[0]), borderValue=(60, 60, 60))
+        corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]]) @ matrix.T
+        return scene, Box(corners[:, 0].min(), corners[:, 1].min(), corners[:, 0].max(), corners[:, 1].max())
+    return scene, Box(x, y, x + w, y + h)
