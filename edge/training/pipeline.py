@@ -27,6 +27,7 @@ CHECKPOINTS = MODELS / "checkpoints"
 DETECTOR_IMGSZ = 320
 READER_IMGSZ = 192
 REAL_VAL_SHARE = 0.1
+REAL_REPEAT = 2  # real crops are few and matter most: each is listed twice
 
 
 def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1) -> Path:
@@ -42,11 +43,22 @@ def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1
     log.info("real character boxes: %s", stats)
     train = sorted((out / "rendered-train" / "images").glob("*.jpg"))
     val = sorted((out / "rendered-val" / "images").glob("*.jpg"))
-    for image in sorted((out / "real" / "images").glob("*.jpg")):
-        text = image.stem.split("__")[-1]
+    real_train, real_val = split_real_crops(out / "real")
+    train += real_train * REAL_REPEAT
+    val += real_val
+    return _write_yaml(out, train, val, dict(enumerate(CHARSET)))
+
+
+def split_real_crops(real: Path) -> tuple[list[Path], list[Path]]:
+    """Real crops by plate text: a tenth of the texts validate, so one car never straddles both sides."""
+    train: list[Path] = []
+    val: list[Path] = []
+    for image in sorted((real / "images").glob("*.jpg")):
+        label = real / "labels" / f"{image.stem}.txt"
+        text = "".join(CHARSET[int(line.split()[0])] for line in label.read_text().splitlines() if line.strip())
         share = int(hashlib.sha1(text.encode()).hexdigest()[:8], 16) / 2**32
         (val if share < REAL_VAL_SHARE else train).append(image)
-    return _write_yaml(out, train, val, dict(enumerate(CHARSET)))
+    return train, val
 
 
 def _write_yaml(out: Path, train: list[Path], val: list[Path], names: dict[int, str]) -> Path:

@@ -64,6 +64,10 @@ def train(job: TrainJob) -> Path:
     """Run one job; returns the best checkpoint."""
     prepare_offline_ultralytics(job.runs.parent / "ultralytics-config")
     from ultralytics import YOLO  # noqa: PLC0415 - training extra only
+    from ultralytics.engine import trainer  # noqa: PLC0415
+
+    # check_amp downloads a model to test mixed precision: no network here, and AMP works on CUDA.
+    trainer.check_amp = lambda model: True  # type: ignore[attr-defined]
 
     if job.resume:
         model = YOLO(str(job.start))
@@ -73,7 +77,7 @@ def train(job: TrainJob) -> Path:
         extra: dict[str, object] = {"time": job.hours} if job.hours > 0 else {}
         model.train(
             data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
-            workers=2, pretrained=False, plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
+            workers=2, pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
             name=job.name, exist_ok=True, patience=30, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )
