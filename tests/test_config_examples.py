@@ -13,8 +13,8 @@ CONFIG = Path(__file__).resolve().parents[1] / "config"
 
 def _example_values(path: Path) -> dict[str, str]:
     values = {}
-    for line in path.read_text().splitlines():
-        line = line.strip().removeprefix("#")
+    for raw in path.read_text().splitlines():
+        line = raw.strip().removeprefix("#")
         if line.startswith("CARWATCH_") and "=" in line:
             key, value = line.split("=", 1)
             values[key] = value

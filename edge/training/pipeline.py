@@ -44,6 +44,14 @@ def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1
     train = sorted((out / "rendered-train" / "images").glob("*.jpg"))
     val = sorted((out / "rendered-val" / "images").glob("*.jpg"))
     real_train, real_val = split_real_crops(out / "real")
+    reader_model = MODELS / "plate-reader.onnx"
+    if reader_model.exists():  # add crops the current reader reads exactly as labelled
+        from edge.training.self_labels import write_self_labelled_set  # noqa: PLC0415
+
+        log.info("self-labelled crops: %s", write_self_labelled_set(shared, reader_model, out / "self", out / "real"))
+        self_train, self_val = split_real_crops(out / "self")
+        real_train += self_train
+        real_val += self_val
     train += real_train * REAL_REPEAT
     val += real_val
     return _write_yaml(out, train, val, dict(enumerate(CHARSET)))

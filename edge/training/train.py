@@ -67,7 +67,7 @@ def train(job: TrainJob) -> Path:
     from ultralytics.engine import trainer  # noqa: PLC0415
 
     # check_amp downloads a model to test mixed precision: no network here, and AMP works on CUDA.
-    trainer.check_amp = lambda model: True  # type: ignore[attr-defined]
+    trainer.check_amp = lambda model: True
 
     if job.resume:
         model = YOLO(str(job.start))
@@ -76,8 +76,8 @@ def train(job: TrainJob) -> Path:
         model = YOLO(job.start)
         extra: dict[str, object] = {"time": job.hours} if job.hours > 0 else {}
         model.train(
-            data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
-            workers=2, pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
+            data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device, workers=2,
+            pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
             name=job.name, exist_ok=True, patience=30, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )

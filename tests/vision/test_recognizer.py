@@ -19,6 +19,8 @@ IMAGES = Path(__file__).resolve().parents[1] / "images"
 # Measured on the five committed held-out photos with the shipped models (models/README.md);
 # a new model must not do worse.
 MIN_EXACT_REAL_READS = 3
+RENDERED_PER_LAYOUT = 6
+MIN_RENDERED_EXACT = {"eu": 4, "uk": 4, "us": 4, "br_old": 4, "mercosur": 4, "two_row": 4, "moto": 4}
 
 
 def _best_match(plates: tuple[PlateRead, ...], box: list[float]) -> tuple[float, PlateRead | None]:
@@ -98,3 +100,38 @@ def _on_background(plate: np.ndarray, angle: float = 0.0) -> tuple[np.ndarray, B
         corners = np.array([[x, y, 1], [x + w, y, 1], [x, y + h, 1], [x + w, y + h, 1]]) @ matrix.T
         return scene, Box(corners[:, 0].min(), corners[:, 1].min(), corners[:, 0].max(), corners[:, 1].max())
     return scene, Box(x, y, x + w, y + h)
+
+
+def _rendered(layout: str, seed: int) -> tuple[np.ndarray, Box, str]:
+    from edge.training.render import render_plate  # noqa: PLC0415 - needs Pillow, a dev dependency
+
+    plate = render_plate(np.random.default_rng(seed), layout, effects=False)
+    quad = plate.plate_quad
+    box = Box(float(quad[:, 0].min()), float(quad[:, 1].min()), float(quad[:, 0].max()), float(quad[:, 1].max()))
+    return plate.image, box, plate.text
+
+
+def _layouts() -> tuple[str, ...]:
+    from edge.training.render import LAYOUTS  # noqa: PLC0415
+
+    return LAYOUTS
+
+
+@pytest.mark.parametrize("layout", _layouts())
+def test_reads_rendered_plates_of_known_text_in_every_layout(recognizer: PlateRecognizer, layout: str) -> None:
+    reads = []
+    for seed in range(RENDERED_PER_LAYOUT):
+        image, box, text = _rendered(layout, 1000 + seed)
+        plate = recognizer.read_plate(image, Detection(box, 1.0, 0))
+        reads.append((text, plate.raw_text))
+    exact = sum(text == got for text, got in reads)
+    assert exact >= MIN_RENDERED_EXACT[layout], reads
+
+
+def test_slanted_plate_is_straightened_and_read(recognizer: PlateRecognizer) -> None:
+    image, _, text = _rendered("eu", 7)
+    scene, box = _on_background(image, angle=12.0)
+    plate = recognizer.read_plate(scene, Detection(box, 1.0, 0))
+    assert plate.raw_text == text
+    xs = [c.box.x1 for c in plate.chars]
+    assert xs == sorted(xs)
