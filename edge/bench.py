@@ -35,6 +35,16 @@ class Progress:
             self.stream.flush()
 
 
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     array = np.array(values)
     return {"median_ms": round(float(np.median(array)), 2), "p95_ms": round(float(np.percentile(array, 95)), 2),
@@ -87,7 +97,7 @@ def run_benchmark(config: RecognizerConfig, paths: list[str], repeat: int = 3, m
         many.read(frame)
     n = len(frames) * repeat
     report: dict[str, Any] = {
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": cores,
+        "machine": {"cpu": _cpu_name(), "cores": cores,
                     "python": platform.python_version()},
         "models": one.model_versions,
         "images": len(frames),

@@ -166,6 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: invalid setting {setting}: {first['msg']}", file=sys.stderr)
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # stdout closed early (``| head``): not an error of ours
+        sys.stderr.close()
+        return 0
     return 2
 
 

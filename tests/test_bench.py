@@ -1,0 +1,31 @@
+"""``make bench`` produces its report; speed itself is never asserted in tests."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from edge.bench import run_benchmark
+from edge.settings.vision import VisionSettings
+
+IMAGES = Path(__file__).resolve().parent / "images"
+
+
+def test_benchmark_report_has_every_stage_and_thread_setting() -> None:
+    progress = io.StringIO()
+    report = run_benchmark(VisionSettings().recognizer_config(), [str(IMAGES / "ro-B58DTK.jpg")], repeat=1,
+                           progress=progress)
+    for setting in ("one_thread", "all_threads"):
+        for stage in ("detector", "reader", "total"):
+            summary = report[setting][stage]
+            assert 0 < summary["median_ms"] <= summary["p95_ms"]
+    assert report["parallel_streams"]["frames"] == report["machine"]["cores"]
+    assert report["peak_memory_mb"] > 0
+    assert "1/1" in progress.getvalue()
+
+
+def test_benchmark_without_images_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no images"):
+        run_benchmark(VisionSettings().recognizer_config(), [])
