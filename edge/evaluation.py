@@ -84,6 +84,11 @@ class _Tally:
         self.reads: dict[str, list[bool]] = defaultdict(list)  # per region
         self.by_text: dict[str, list[bool]] = defaultdict(list)
         self.misreads: list[dict[str, str]] = []
+        self.found: dict[str, list[bool]] = defaultdict(list)  # detection per region and per plate size
+
+    def add_detection(self, plate: LabelledPlate, ok: bool) -> None:
+        self.found[f"region {plate.region}"].append(ok)
+        self.found["plates under 40 px wide" if plate.box.width < 40 else "plates 40 px wide or more"].append(ok)
 
     def add_read(self, image: Path, plate: LabelledPlate, got: PlateRead | None) -> None:
         ok = got is not None and got.text == plate.text
@@ -109,6 +114,8 @@ def _report(tally: _Tally) -> dict[str, Any]:
             "predicted": tally.count["predicted"],
             "recall": _ratio(tally.count["matched"], tally.count["labelled"]),
             "precision": _ratio(tally.count["matched_pred"], tally.count["predicted"]),
+            "recall_by": {key: {"labelled": len(oks), "found": sum(oks), "recall": _ratio(sum(oks), len(oks))}
+                          for key, oks in sorted(tally.found.items())},
         },
         "reads": {
             "plates": len(all_reads),
@@ -149,6 +156,7 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
         tally.count["matched"] += len(matched)
         tally.count["matched_pred"] += len(matched)
         for t, plate in enumerate(item.plates):
+            tally.add_detection(plate, t in matched)
             if plate.text:
                 tally.add_read(item.image, plate, found[matched[t]] if t in matched else None)
     return _report(tally)
@@ -160,6 +168,7 @@ def format_report(report: dict[str, Any], misreads: int = 30) -> str:
     lines = [
         f"images {report['images']} (unreadable {report['errors']})",
         f"detection: recall {det['recall']} ({det['found']}/{det['labelled']}), precision {det['precision']}",
+        *(f"  {key}: {row['recall']} ({row['found']}/{row['labelled']})" for key, row in det["recall_by"].items()),
         f"exact reads: {reads['accuracy']} ({reads['exact']}/{reads['plates']}), "
         f"per distinct plate {reads['accuracy_per_distinct_plate']} ({reads['distinct_plates']} plates)",
     ]

@@ -23,7 +23,7 @@ class VisionSettings(BaseSettings):
     reader_model: str = Field("plate-reader.onnx", description="Character reader file, relative to models_dir.")
     threads: int = Field(1, ge=1, le=64, description="onnxruntime threads per model call.")
     detector_confidence: float = Field(0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
-    reader_confidence: float = Field(0.25, gt=0, lt=1, description="Lowest character confidence kept.")
+    reader_confidence: float = Field(0.2, gt=0, lt=1, description="Lowest character confidence kept.")
     max_substitutions: int = Field(2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
     formats: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_FORMATS.items()},
