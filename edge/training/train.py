@@ -36,6 +36,7 @@ class TrainJob:
     batch: int = 32
     resume: bool = False
     device: str = "cpu"
+    lr0: float = 0.01  # lower (0.002) to continue training a checkpoint on similar data
 
 
 def prepare_offline_ultralytics(config_dir: Path) -> None:
@@ -78,7 +79,8 @@ def train(job: TrainJob) -> Path:
         model.train(
             data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device, workers=2,
             pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
-            name=job.name, exist_ok=True, patience=30, cache="ram", seed=0, deterministic=False,
+            name=job.name, exist_ok=True, patience=30, lr0=job.lr0, warmup_epochs=0 if job.lr0 < 0.01 else 3,
+            cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )
     return job.runs / job.name / "weights" / "best.pt"
@@ -117,10 +119,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--lr0", type=float, default=0.01, help="initial learning rate")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     best = train(TrainJob(args.name, args.data, args.imgsz, args.epochs, args.hours, args.start, args.runs,
-                          args.batch, args.resume, args.device))
+                          args.batch, args.resume, args.device, args.lr0))
     log.info("best checkpoint: %s", best)
 
 
