@@ -28,7 +28,7 @@ class RecognizerConfig:
     reader_path: Path
     threads: int = 1
     detector_confidence: float = 0.25
-    reader_confidence: float = 0.25
+    reader_confidence: float = 0.2
     formats: tuple[PlateFormat, ...] = field(default_factory=default_formats)
     max_substitutions: int = 2
 
