@@ -113,7 +113,7 @@ def _report(tally: _Tally) -> dict[str, Any]:
             "found": tally.count["matched"],
             "predicted": tally.count["predicted"],
             "recall": _ratio(tally.count["matched"], tally.count["labelled"]),
-            "precision": _ratio(tally.count["matched_pred"], tally.count["predicted"]),
+            "precision": _ratio(tally.count["matched"], tally.count["predicted"]),
             "recall_by": {key: {"labelled": len(oks), "found": sum(oks), "recall": _ratio(sum(oks), len(oks))}
                           for key, oks in sorted(tally.found.items())},
         },
@@ -154,7 +154,6 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
         tally.count["labelled"] += len(item.plates)
         tally.count["predicted"] += len(found)
         tally.count["matched"] += len(matched)
-        tally.count["matched_pred"] += len(matched)
         for t, plate in enumerate(item.plates):
             tally.add_detection(plate, t in matched)
             if plate.text:
