@@ -37,6 +37,9 @@ class TrainJob:
     resume: bool = False
     device: str = "cpu"
     lr0: float = 0.01  # lower (0.002) to continue training a checkpoint on similar data
+    workers: int = 2  # data-loading processes
+    warmup_epochs: float = -1  # -1: 3 when lr0 >= 0.01, else none
+    optimizer: str = "auto"  # ultralytics' choice, or SGD / AdamW to make lr0 count
 
 
 def prepare_offline_ultralytics(config_dir: Path) -> None:
@@ -61,6 +64,12 @@ def _augmentation(name: str) -> dict[str, float]:
     return {"fliplr": 0.5, "mosaic": 1.0, "degrees": 2.0, "scale": 0.6, "translate": 0.1}
 
 
+def _warmup(job: TrainJob) -> float:
+    if job.warmup_epochs >= 0:
+        return job.warmup_epochs
+    return 0.0 if job.lr0 < 0.01 else 3.0
+
+
 def train(job: TrainJob) -> Path:
     """Run one job; returns the best checkpoint."""
     prepare_offline_ultralytics(job.runs.parent / "ultralytics-config")
@@ -77,10 +86,11 @@ def train(job: TrainJob) -> Path:
         model = YOLO(job.start)
         extra: dict[str, object] = {"time": job.hours} if job.hours > 0 else {}
         model.train(
-            data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device, workers=2,
+            data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
+            workers=job.workers,
             pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
-            name=job.name, exist_ok=True, patience=30, lr0=job.lr0, warmup_epochs=0 if job.lr0 < 0.01 else 3,
-            cache="ram", seed=0, deterministic=False,
+            name=job.name, exist_ok=True, patience=30, lr0=job.lr0, warmup_epochs=_warmup(job),
+            optimizer=job.optimizer, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )
     return job.runs / job.name / "weights" / "best.pt"
@@ -120,10 +130,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--resume", action="store_true")
     parser.add_argument("--lr0", type=float, default=0.01, help="initial learning rate")
+    parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
+    parser.add_argument("--warmup-epochs", type=float, default=-1, help="-1: 3 when lr0 >= 0.01, else none")
+    parser.add_argument("--optimizer", default="auto", help="auto (ultralytics chooses and ignores lr0), SGD, AdamW")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     best = train(TrainJob(args.name, args.data, args.imgsz, args.epochs, args.hours, args.start, args.runs,
-                          args.batch, args.resume, args.device, args.lr0))
+                          args.batch, args.resume, args.device, args.lr0, args.workers,
+                          args.warmup_epochs, args.optimizer))
     log.info("best checkpoint: %s", best)
 
 
