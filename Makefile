@@ -7,6 +7,7 @@ TRAIN_BIN := $(TRAIN_VENV)/bin
 SHARED ?= ../shared/datasets
 BUILD := build
 HOURS ?= 2
+WORKERS ?= 2
 DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
 
 .PHONY: run test lint bench eval models models-data fonts clean
@@ -53,7 +54,7 @@ models-data: $(TRAIN_BIN)/.installed fonts
 	$(TRAIN_BIN)/python -m edge.training.pipeline data --shared $(SHARED) --build $(BUILD)
 
 models: models-data
-	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS)
+	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache

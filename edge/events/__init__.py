@@ -1,0 +1,1 @@
+"""Events: plate lists, matching, access decision, event building and the durable outbox."""

@@ -1,0 +1,77 @@
+"""What every camera source offers, and the options that tune one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from edge.domain import Frame, SourceStatus
+from edge.settings.cameras import AfterProcessing, CameraSettings
+from edge.sources.health import BackoffPolicy
+
+
+class FrameSource(Protocol):
+    """One camera, read by one thread the source owns. The newest frame wins (snapshot folders queue a few)."""
+
+    camera: str
+
+    def start(self) -> None:
+        """Start the capture thread (once)."""
+        ...
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop and join the capture thread; True when it ended within ``timeout``. Safe to call twice."""
+        ...
+
+    def latest(self, after_sequence: int = 0, timeout: float = 1.0) -> Frame | None:
+        """A frame newer than ``after_sequence``, waiting up to ``timeout`` seconds; None when none came."""
+        ...
+
+    def status(self) -> SourceStatus:
+        """Connected, counters and the last error (credentials removed)."""
+        ...
+
+    @property
+    def skipped(self) -> int:
+        """Corrupt frames and unreadable snapshots skipped since start."""
+        ...
+
+    @property
+    def finished(self) -> bool:
+        """True once a video file without ``loop`` has been read to its end; never for cameras."""
+        ...
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """How a source reads its camera. Defaults suit a daemon; tests shorten the times."""
+
+    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    stall_timeout: float = 10.0  # seconds without a frame before a stream counts as dead and is reopened
+    open_timeout: float = 10.0  # seconds an open (connect, describe, probe) may take
+    loop: bool = True  # video files: start again at the end
+    realtime: bool = True  # video files: play at the file's frame rate; False = as fast as possible
+    after: AfterProcessing = AfterProcessing.KEEP  # snapshot folders: what happens to a processed file
+    process_existing: bool = False  # snapshot folders: read the files already there at start
+    queue_size: int = 16  # snapshot folders: frames waiting for the consumer before the oldest goes
+    queue_wait: float = 2.0  # snapshot folders: how long a ready snapshot waits for room in a full queue
+    settle_time: float = 0.5  # snapshot folders: a file unchanged this long is complete
+    max_pixels: int = 40_000_000  # snapshot folders: larger images are refused before decoding
+    max_file_bytes: int = 50_000_000  # snapshot folders: larger files are refused unread
+
+    def __post_init__(self) -> None:
+        if not (self.stall_timeout > 0 and self.open_timeout > 0 and self.settle_time >= 0 and self.queue_wait >= 0):
+            raise ValueError("stall_timeout and open_timeout must be > 0, settle_time and queue_wait >= 0")
+        if self.queue_size < 1 or self.max_pixels < 1 or self.max_file_bytes < 1:
+            raise ValueError("queue_size, max_pixels and max_file_bytes must be >= 1")
+
+    @classmethod
+    def from_settings(cls, settings: CameraSettings) -> SourceOptions:
+        """The options a camera's settings ask for."""
+        return cls(
+            backoff=BackoffPolicy(initial=settings.reconnect_initial, maximum=settings.reconnect_max),
+            stall_timeout=settings.stall_timeout,
+            loop=settings.loop,
+            after=settings.after,
+            process_existing=settings.process_existing,
+        )
