@@ -19,7 +19,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 run: $(BIN)/.installed
-	$(BIN)/carwatch-edge demo
+	$(BIN)/carwatch-edge run
 
 test: $(BIN)/.installed
 	$(BIN)/pytest -q

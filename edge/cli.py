@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -14,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from edge.domain import ImageRead, PlateRead
+from edge.settings.daemon import SettingsError, load_settings
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ImageError, ModelError
 from edge.vision.recognizer import PlateRecognizer
@@ -128,6 +132,61 @@ def command_bench(args: argparse.Namespace, settings: VisionSettings) -> int:
     return 0
 
 
+def camera_name_for(source: str, taken: set[str]) -> str:
+    """A camera name (letters, digits, - and _) made from a source given on the command line."""
+    text = source.rsplit("@", maxsplit=1)[-1]  # never put credentials into a name
+    text = re.sub(r"^[a-z]+://", "", text).split("?")[0].strip("/")
+    parts = [p for p in re.split(r"[^A-Za-z0-9_-]+", text) if p][-2:]
+    base = ("-".join(parts) or "camera")[:48].strip("-_") or "camera"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _daemon_settings(args: argparse.Namespace) -> Any:
+    overrides: dict[str, Any] = {}
+    if args.site:
+        overrides["site"] = args.site
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    if args.source:
+        taken: set[str] = set()
+        overrides["cameras"] = [{"name": camera_name_for(s, taken), "source": s, "role": args.role or "both"}
+                                for s in args.source]
+    return load_settings(args.config, **overrides)
+
+
+def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
+    """The daemon: runs until SIGTERM or SIGINT; SIGHUP reloads the configuration file."""
+    from edge.app import GateDaemon  # noqa: PLC0415
+    settings = _daemon_settings(args)
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+    daemon = GateDaemon(settings)
+    stop = threading.Event()
+    reload = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload.set())
+    daemon.start()
+    ends = time.monotonic() + args.duration if args.duration else None
+    try:
+        while not stop.wait(0.5):
+            if ends is not None and time.monotonic() >= ends:
+                break
+            if reload.is_set():
+                reload.clear()
+                try:
+                    daemon.reload(_daemon_settings(args))
+                    log.warning("configuration reloaded")
+                except SettingsError as exc:
+                    log.error("reload refused, the running configuration stays: %s", exc)
+    finally:
+        daemon.stop()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carwatch-edge", description="Licence-plate gate daemon.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
@@ -147,10 +206,18 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3, help="runs over the images per thread setting")
     bench.add_argument("--max-images", type=int, default=40, help="use at most this many images")
     bench.add_argument("--output", help="also write the JSON report to this file")
+    run = sub.add_parser("run", help="run the gate daemon (until SIGTERM; SIGHUP reloads the configuration)")
+    run.add_argument("--config", type=Path, help="TOML configuration file (see config/carwatch.example.toml)")
+    run.add_argument("--source", action="append", help="watch this camera URL, device or folder (repeatable)")
+    run.add_argument("--role", choices=["entry", "exit", "both"], help="role of the --source cameras (default both)")
+    run.add_argument("--site", help="site id (default site1)")
+    run.add_argument("--data-dir", type=Path, help="history, outbox and snapshots (default ./data)")
+    run.add_argument("--duration", type=float, help="stop by itself after this many seconds (trials, tests)")
     return parser
 
 
-COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench}
+COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench,
+            "run": command_run}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -160,6 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = VisionSettings(**({"threads": args.threads} if args.threads else {}))
         return COMMANDS[args.command](args, settings)
+    except SettingsError as exc:  # already one line naming the setting, secrets hidden
+        print(f"error: {exc}", file=sys.stderr)
     except ValidationError as exc:
         first = exc.errors()[0]
         setting = ".".join(str(p) for p in first["loc"])

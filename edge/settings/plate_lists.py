@@ -203,8 +203,9 @@ class PlateListSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    path: Path = Field(default=Path("config/plates.toml"),
-                       description="The plate lists TOML file (allow, deny, watch).")
+    path: Path = Field(default=Path("plates.toml"),
+                       description="The plate lists TOML file (allow, deny, watch); a relative path is relative to "
+                                   "the configuration file's folder, or to the data directory without one.")
     max_distance: float = Field(default=1.0, ge=0, le=2,
                                 description="Largest confusion-aware edit distance that still matches an entry.")
     confusion_cost: float = Field(default=0.25, ge=0, le=1,

@@ -18,13 +18,13 @@ class VisionSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CARWATCH_VISION__", extra="forbid")
 
-    models_dir: Path = Field(REPOSITORY_MODELS, description="Folder holding the shipped ONNX models.")
-    detector_model: str = Field("plate-detector.onnx", description="Plate detector file, relative to models_dir.")
-    reader_model: str = Field("plate-reader.onnx", description="Character reader file, relative to models_dir.")
-    threads: int = Field(1, ge=1, le=64, description="onnxruntime threads per model call.")
-    detector_confidence: float = Field(0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
-    reader_confidence: float = Field(0.2, gt=0, lt=1, description="Lowest character confidence kept.")
-    max_substitutions: int = Field(2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
+    models_dir: Path = Field(default=REPOSITORY_MODELS, description="Folder holding the shipped ONNX models.")
+    detector_model: str = Field(default="plate-detector.onnx", description="Detector file, relative to models_dir.")
+    reader_model: str = Field(default="plate-reader.onnx", description="Character reader file, relative to models_dir.")
+    threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads per model call.")
+    detector_confidence: float = Field(default=0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
+    reader_confidence: float = Field(default=0.2, gt=0, lt=1, description="Lowest character confidence kept.")
+    max_substitutions: int = Field(default=2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
     formats: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_FORMATS.items()},
         description="Plate patterns per region, in priority order (L letter, D digit, A any, L{1,3} counts).",

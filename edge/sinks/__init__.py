@@ -1,0 +1,1 @@
+"""Where events go after the outbox: history database, MQTT broker, snapshot files."""

@@ -1,0 +1,1 @@
+"""History storage: SQLite or MySQL/MariaDB behind one repository code, versioned migrations."""
