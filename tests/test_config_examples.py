@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
+from edge.events.lists import load_plate_lists
+from edge.settings.cameras import CameraSettings
+from edge.settings.daemon import DaemonSettings, load_settings
 from edge.settings.vision import VisionSettings
 
 CONFIG = Path(__file__).resolve().parents[1] / "config"
@@ -37,3 +43,57 @@ def test_env_example_values_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_keys_are_rejected() -> None:
     with pytest.raises(ValueError, match="thread_count"):
         VisionSettings(thread_count=2)  # type: ignore[call-arg]
+
+
+# ---- the daemon's TOML example ----
+
+def _model_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        keys.add(prefix + name)
+        inner = field.annotation
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            keys |= _model_keys(inner, f"{prefix}{name}.")
+    return keys
+
+
+def _example_keys(text: str) -> set[str]:
+    """Keys set or shown commented out in the example, with their table prefix."""
+    keys: set[str] = set()
+    table = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        header = re.match(r"^\[\[?([a-z_.]+)\]\]?", line)
+        if header:
+            table = header.group(1)
+            keys.add(table)
+            continue
+        match = re.match(r"^#?\s*([a-z_]+)\s*=", line)
+        if match:
+            keys.add(f"{table}.{match.group(1)}" if table else match.group(1))
+    return keys
+
+
+def test_toml_example_shows_every_daemon_setting() -> None:
+    text = (CONFIG / "carwatch.example.toml").read_text()
+    expected = _model_keys(DaemonSettings) | {f"cameras.{k}" for k in CameraSettings.model_fields}
+    expected -= {"vision.formats"}  # a table of its own: [vision.formats]
+    shown = _example_keys(text) | {"vision.formats"}
+    assert expected - shown == set()
+
+
+def test_toml_example_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in [k for k in os.environ if k.startswith("CARWATCH_")]:
+        monkeypatch.delenv(key)
+    text = (CONFIG / "carwatch.example.toml").read_text()
+    config = tmp_path / "carwatch.toml"  # the example's snapshot folder must exist to be accepted
+    config.write_text(text.replace("/srv/carwatch/snapshots/exit", str(tmp_path)))
+    settings = load_settings(config)
+    assert [c.name for c in settings.cameras] == ["entry", "exit"]
+    assert settings.plate_lists.path == tmp_path / "plates.toml"
+    assert "viewer:password" not in repr(settings)  # the camera URL holds credentials
+
+
+def test_plate_list_example_loads() -> None:
+    lists = load_plate_lists(CONFIG / "plates.example.toml", 1 << 20)
+    assert len(lists) > 0
