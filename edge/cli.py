@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from edge.domain import ImageRead, PlateRead
 from edge.settings.daemon import SettingsError, load_settings
+from edge.settings.file_watch import FileWatcher
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ImageError, ModelError
 from edge.vision.recognizer import PlateRecognizer
@@ -170,6 +171,9 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
     daemon.start()
+    watcher = FileWatcher(args.config, reload.set, name="config") if args.config else None
+    if watcher is not None:  # camera settings reload when the file is saved, as on SIGHUP
+        watcher.start()
     ends = time.monotonic() + args.duration if args.duration else None
     try:
         while not stop.wait(0.5):
@@ -183,6 +187,8 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
                 except SettingsError as exc:
                     log.error("reload refused, the running configuration stays: %s", exc)
     finally:
+        if watcher is not None:
+            watcher.stop()
         daemon.stop()
     return 0
 

@@ -13,23 +13,20 @@ import logging
 import os
 import tempfile
 import threading
-import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
 
+from edge.settings.file_watch import FileWatcher
 from edge.settings.plate_lists import PlateLists, render_plate_lists
 
 log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 _MAX_ERRORS_SHOWN = 5
-_CHANGES = {"modified", "created", "moved", "deleted", "closed"}  # not "opened"/"closed_no_write": our reads
 
 
 class PlateListError(ValueError):
@@ -134,21 +131,6 @@ def save_plate_lists(lists: PlateLists, path: Path) -> None:
         os.close(directory)
 
 
-class _Changes(FileSystemEventHandler):
-    """Marks the store dirty when an event concerns its file (also as the target of a rename)."""
-
-    def __init__(self, name: str, changed: Callable[[], None]) -> None:
-        self.name = name
-        self.changed = changed
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in _CHANGES:
-            return
-        paths = (event.src_path, getattr(event, "dest_path", "") or "")
-        if any(os.path.basename(os.fsdecode(p)) == self.name for p in paths):
-            self.changed()
-
-
 class PlateListStore:
     """The current plate lists of one file, reloaded when the file changes.
 
@@ -166,10 +148,7 @@ class PlateListStore:
         self._lists = PlateLists()
         self._last_error: str | None = None
         self._seen_digest = ""
-        self._changed_at: float | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._observer: Any = None
+        self._watcher: FileWatcher | None = None
 
     @property
     def lists(self) -> PlateLists:
@@ -214,45 +193,20 @@ class PlateListStore:
         self._accept(lists, _digest(self.path.read_bytes()))
 
     def start(self) -> None:
-        if self._thread is not None:
+        """Watch the file (threads ``plate-lists-watch`` and ``plate-lists-reload``)."""
+        if self._watcher is not None:
             return
-        if not self.path.parent.is_dir():
-            raise PlateListError(f"{self.path}: directory {self.path.parent} does not exist, cannot watch it")
-        self._stop.clear()
-        observer = Observer()
-        observer.name = "plate-lists-watch"
-        observer.schedule(_Changes(self.path.name, self._mark_changed), str(self.path.parent), recursive=False)
-        observer.start()
-        self._observer = observer
-        self._thread = threading.Thread(target=self._run, name="plate-lists-reload", daemon=True)
-        self._thread.start()
+        watcher = FileWatcher(self.path, self.reload, debounce_s=self.debounce_s, name="plate-lists")
+        try:
+            watcher.start()
+        except FileNotFoundError as exc:
+            raise PlateListError(str(exc)) from None
+        self._watcher = watcher
 
     def stop(self) -> None:
-        if self._thread is None:
-            return
-        self._stop.set()
-        self._observer.stop()
-        self._observer.join(timeout=5)
-        self._thread.join(timeout=5)
-        self._observer = None
-        self._thread = None
-
-    def _mark_changed(self) -> None:
-        with self._lock:
-            self._changed_at = time.monotonic()
-
-    def _run(self) -> None:
-        poll = max(min(self.debounce_s / 4, 0.25), 0.02)
-        while not self._stop.wait(poll):
-            with self._lock:
-                due = self._changed_at is not None and time.monotonic() - self._changed_at >= self.debounce_s
-                if due:
-                    self._changed_at = None
-            if due:
-                try:
-                    self.reload()
-                except Exception:
-                    log.exception("plate lists %s: reload failed", self.path)
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
 
     def _accept(self, lists: PlateLists, digest: str) -> None:
         with self._lock:
