@@ -10,7 +10,7 @@ HOURS ?= 2
 WORKERS ?= 2
 DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
 
-.PHONY: run test lint bench eval models models-data fonts clean
+.PHONY: run test lint bench soak eval models models-data fonts clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,15 @@ lint: $(BIN)/.installed
 
 # Latency per stage, throughput and memory on real images: the committed test photos, plus the
 # shared validation photos when ../shared is there. JSON on stdout and in bench.json.
+# Then the whole daemon (about 7 minutes): frame -> MQTT latency (needs the broker on 127.0.0.1:1883),
+# cameras per box at 5 fps, two 1080p cameras at 10 fps, idle cost of a camera; JSON in bench-daemon.json.
 bench: $(BIN)/.installed
 	$(BIN)/carwatch-edge bench tests/images $(wildcard $(SHARED)/oid-plates-1024/images/val) --max-images 60 --output bench.json
+	$(BIN)/carwatch-edge bench-daemon --output bench-daemon.json
+
+# The daemon with two file-fed cameras for an hour: memory (RSS slope), threads, events; JSON in soak.json.
+soak: $(BIN)/.installed
+	$(BIN)/carwatch-edge soak --duration 3600 --output soak.json
 
 # Detector and reader measured on held-out real photos and crops (needs ../shared).
 eval: $(BIN)/.installed

@@ -81,7 +81,18 @@ class GateDaemon:
     # ---- start ------------------------------------------------------------------------------------
 
     def start(self) -> None:
+        """Start everything; when a part fails (a model, the outbox file), what had started is stopped again
+        before the error goes up."""
+        try:
+            self._start()
+        except BaseException:
+            self.stop(deadline_s=0.0)
+            raise
+
+    def _start(self) -> None:
         s = self.settings
+        # The models first: a missing or corrupt model file fails before anything else has started.
+        self._recognizer = PlateRecognizer.from_config(s.vision.recognizer_config())
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.started_at = time.time()
         self._database = Database.from_settings(s.history, self.data_dir)
@@ -91,7 +102,6 @@ class GateDaemon:
             log.warning("history database not ready (%s): events wait in the outbox", exc)
         self._start_sinks()
         self._start_lists()
-        self._recognizer = PlateRecognizer.from_config(s.vision.recognizer_config())
         presence = PresenceRepository(self._database)
 
         def presence_lookup(site: str, plate: str, direction: Direction) -> Presence:
@@ -187,7 +197,10 @@ class GateDaemon:
         self.settings = self.settings.model_copy(update={"cameras": settings.cameras})
         for name, camera in new.items():
             if name not in self._cameras:
-                self._start_camera(camera)
+                try:
+                    self._start_camera(camera)
+                except (OSError, ValueError) as exc:  # say a folder went away: the other cameras still start
+                    log.error("reload: camera %s not started: %s", name, exc)
         ignored = [f for f in ("site", "data_dir", "history", "mqtt", "vision", "outbox", "snapshots")
                    if getattr(settings, f) != getattr(self.settings, f)]
         if ignored:

@@ -170,7 +170,12 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
-    daemon.start()
+    from edge.events.outbox import OutboxError  # noqa: PLC0415
+    try:
+        daemon.start()  # on failure it has stopped what it started
+    except (OSError, ValueError, OutboxError) as exc:  # data dir, outbox file, plate lists folder, a camera gone
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     watcher = FileWatcher(args.config, reload.set, name="config") if args.config else None
     if watcher is not None:  # camera settings reload when the file is saved, as on SIGHUP
         watcher.start()
@@ -193,6 +198,49 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
     return 0
 
 
+def _progress_line(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _write_report(report: dict[str, Any], output: str | None) -> int:
+    """Print the report, then write it to ``output``: a long run's numbers are never lost to a bad path."""
+    text = json.dumps(report, indent=1)
+    print(text, flush=True)
+    if output:
+        try:
+            Path(output).write_text(text + "\n")
+        except OSError as exc:
+            print(f"error: cannot write {output}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def command_bench_daemon(args: argparse.Namespace, _: VisionSettings) -> int:
+    """The whole daemon measured: latency to MQTT, camera capacity, two 1080p cameras, idle cost."""
+    from edge.daemon_bench import BenchPlan, run_daemon_bench  # noqa: PLC0415
+
+    plan = BenchPlan.quick() if args.quick else BenchPlan()
+    return _write_report(run_daemon_bench(plan, progress=_progress_line), args.output)
+
+
+def command_soak(args: argparse.Namespace, _: VisionSettings) -> int:
+    """The daemon with two file-fed cameras for a while: is memory flat, do threads stay put?"""
+    from edge.daemon_bench import BenchError, as_dict, machine, soak  # noqa: PLC0415
+
+    if not 0 < args.duration <= 7 * 86400 or not 0 < args.sample <= 3600:
+        print("error: --duration must be 0 to 604800 s and --sample 0 to 3600 s", file=sys.stderr)
+        return 2
+    before = machine()  # the load average before the soak adds its own
+    try:
+        result = soak(args.duration, sample_s=args.sample, progress=_progress_line)
+    except BenchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = {"machine": before, "soak": as_dict(result)}
+    report["machine_after"] = {"load_average": machine()["load_average"]}
+    return _write_report(report, args.output)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="carwatch-edge", description="Licence-plate gate daemon.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
@@ -212,6 +260,14 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeat", type=int, default=3, help="runs over the images per thread setting")
     bench.add_argument("--max-images", type=int, default=40, help="use at most this many images")
     bench.add_argument("--output", help="also write the JSON report to this file")
+    bench_daemon = sub.add_parser("bench-daemon", help="measure the whole daemon: latency to MQTT, cameras per box, "
+                                  "two 1080p cameras, idle cost (JSON on stdout, progress on stderr)")
+    bench_daemon.add_argument("--quick", action="store_true", help="a few seconds per part (a smoke run)")
+    bench_daemon.add_argument("--output", help="also write the JSON report to this file")
+    soak = sub.add_parser("soak", help="run the daemon with two file-fed cameras and watch its memory and threads")
+    soak.add_argument("--duration", type=float, default=3600.0, help="seconds to run (default 3600)")
+    soak.add_argument("--sample", type=float, default=10.0, help="seconds between memory samples (default 10)")
+    soak.add_argument("--output", help="also write the JSON report to this file")
     run = sub.add_parser("run", help="run the gate daemon (until SIGTERM; SIGHUP reloads the configuration)")
     run.add_argument("--config", type=Path, help="TOML configuration file (see config/carwatch.example.toml)")
     run.add_argument("--source", action="append", help="watch this camera URL, device or folder (repeatable)")
@@ -223,6 +279,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench,
+            "bench-daemon": command_bench_daemon, "soak": command_soak,
             "run": command_run}
 
 

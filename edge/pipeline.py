@@ -93,10 +93,13 @@ class EventRecorder:
         return events
 
     def _presence_for(self, read: VehicleRead) -> Presence:
-        """Anti-passback state, looked up once per track (at its first event)."""
+        """Anti-passback state, looked up once per track: at its first event with a known direction (a
+        ``both`` camera often decides before the plate has moved enough to tell the direction)."""
         known = self._presence_by_track.get(read.track_id)
         if known is not None:
             return known
+        if read.direction == Direction.UNKNOWN:
+            return Presence.UNKNOWN  # nothing to record yet: the final read may know the direction
         presence = Presence.UNKNOWN
         if self._presence is not None:
             try:

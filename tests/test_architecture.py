@@ -9,7 +9,7 @@ EDGE = Path(__file__).resolve().parents[1] / "edge"
 
 # package -> edge packages it must never import
 ALL = {"domain", "settings", "sources", "vision", "tracking", "events", "storage", "sinks", "api", "service",
-       "pipeline", "app", "training", "cli", "evaluation", "bench"}
+       "pipeline", "app", "training", "cli", "evaluation", "bench", "daemon_bench"}
 
 # package -> the edge packages it may import (architecture.md); everything else is forbidden
 ALLOWED = {
@@ -23,7 +23,8 @@ ALLOWED = {
     "sinks": {"domain", "storage", "settings"},
     "service": {"domain"},
     "api": {"domain", "storage", "events", "settings", "service"},
-    "pipeline": ALL - {"api", "app", "cli", "training", "pipeline", "evaluation", "bench"},
+    "pipeline": ALL - {"api", "app", "cli", "training", "pipeline", "evaluation", "bench", "daemon_bench"},
+    "daemon_bench": {"app", "domain", "settings"},
     "evaluation": {"domain", "vision", "settings"},
     "bench": {"domain", "vision", "settings"},
 }

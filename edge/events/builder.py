@@ -27,7 +27,8 @@ class EventBuilder:
         self.models = dict(models)
         self._new_id = id_factory
         self._max_tracks = max_tracks
-        self._ids: OrderedDict[str, str] = OrderedDict()  # track id -> event id, of tracks with a decided event
+        self._ids: OrderedDict[str, str] = OrderedDict()  # track id -> event id, until the track's final
+        self._decided: set[str] = set()  # track ids whose decided event was built (a subset of _ids)
 
     def event_id(self, track_id: str) -> str:
         """The event id of a track (made on first use)."""
@@ -35,12 +36,13 @@ class EventBuilder:
         if event_id is None:
             event_id = self._ids[track_id] = self._new_id()
             while len(self._ids) > self._max_tracks:
-                self._ids.popitem(last=False)
+                self._decided.discard(self._ids.popitem(last=False)[0])
         return event_id
 
     def has_decided(self, track_id: str) -> bool:
-        """Whether a decided event was built for this track (and its final is still to come)."""
-        return track_id in self._ids
+        """Whether a decided event was built for this track (and its final is still to come). Asking for
+        the track's ``event_id`` first (for snapshot paths) does not count as deciding."""
+        return track_id in self._decided
 
     def build(self, read: VehicleRead, decision: AccessDecision, presence: Presence, *, snapshot: str | None = None,
               crop: str | None = None, stage: str | None = None, decided_at: float | None = None) -> PlateEvent:
@@ -51,6 +53,9 @@ class EventBuilder:
         event_id = self.event_id(read.track_id)
         if stage == FINAL:
             self._ids.pop(read.track_id, None)
+            self._decided.discard(read.track_id)
+        else:
+            self._decided.add(read.track_id)
         return PlateEvent(
             event_id=event_id, stage=stage, revision=REVISIONS[stage], site=self.site, camera=read.camera,
             direction=read.direction, plate=read.text, confidence=read.confidence,

@@ -164,8 +164,13 @@ class PlateListStore:
         if not self.path.exists():
             log.info("plate lists %s do not exist yet: all lists are empty", self.path)
             return self._lists
-        data = read_plate_file(self.path, self.max_bytes)
-        lists = decode_plate_file(data, self.path)
+        try:
+            data = read_plate_file(self.path, self.max_bytes)
+            lists = decode_plate_file(data, self.path)
+        except PlateListError as exc:
+            with self._lock:
+                self._last_error = str(exc)  # shown by the daemon's status until a good file is loaded
+            raise
         self._accept(lists, _digest(data))
         return lists
 

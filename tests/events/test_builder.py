@@ -68,6 +68,16 @@ def test_final_without_decision_gives_both_stages() -> None:
     assert not builder.has_decided("t2")  # forgotten after its final
 
 
+def test_asking_for_the_event_id_first_still_gives_a_decided_event() -> None:
+    """The pipeline asks for a track's event id (for its snapshot paths) before building its events."""
+    builder = EventBuilder("site", {})
+    unknown = AccessDecision(False, AccessReason.UNKNOWN)
+    event_id = builder.event_id("t1")
+    assert not builder.has_decided("t1")
+    events = builder.events_for(vehicle(final=True), unknown, Presence.UNKNOWN)
+    assert [(e.stage, e.event_id) for e in events] == [("decided", event_id), ("final", event_id)]
+
+
 def test_track_map_is_bounded() -> None:
     counter = itertools.count()
     builder = EventBuilder("site", {}, id_factory=lambda: f"id-{next(counter)}", max_tracks=10)
