@@ -58,6 +58,7 @@ class SourceOptions:
     settle_time: float = 0.5  # snapshot folders: a file unchanged this long is complete
     max_pixels: int = 40_000_000  # snapshot folders: larger images are refused before decoding
     max_file_bytes: int = 50_000_000  # snapshot folders: larger files are refused unread
+    convert_fps: float | None = None  # streams: convert at most this many decoded frames a second to BGR
 
     def __post_init__(self) -> None:
         if not (self.stall_timeout > 0 and self.open_timeout > 0 and self.settle_time >= 0 and self.queue_wait >= 0):
@@ -74,4 +75,7 @@ class SourceOptions:
             loop=settings.loop,
             after=settings.after,
             process_existing=settings.process_existing,
+            # Twice the processing rate: the frame the pipeline takes is at most half an interval old,
+            # and the colour conversion of frames nobody would take is saved (an idle camera's cost).
+            convert_fps=2 * settings.fps,
         )

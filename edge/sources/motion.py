@@ -35,11 +35,12 @@ def crop_roi(image: npt.NDArray[np.uint8], roi: Roi | None) -> npt.NDArray[np.ui
 
 def small_grey(image: npt.NDArray[np.uint8], width: int = MOTION_WIDTH) -> npt.NDArray[np.float32]:
     """A grey, lightly blurred copy at most ``width`` pixels wide, as float32."""
-    height, full_width = image.shape[:2]
-    small: npt.NDArray[np.integer[Any] | np.floating[Any]] = image
+    step = max(1, image.shape[1] // (width * 2))  # skip pixels first: area-averaging a 1080p frame costs 3 ms
+    small: npt.NDArray[np.integer[Any] | np.floating[Any]] = image[::step, ::step] if step > 1 else image
+    height, full_width = small.shape[:2]
     if full_width > width:
         size = (width, max(1, round(height * width / full_width)))
-        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(small, size, interpolation=cv2.INTER_AREA)
     if small.ndim == 3 and small.shape[2] == 3:
         small = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
     elif small.ndim == 3:

@@ -68,6 +68,21 @@ class _Pacer:
         return max(0.0, self._due - now)
 
 
+class _Throttle:
+    """Says which frames to convert: at most ``fps`` a second, evenly spaced."""
+
+    def __init__(self, fps: float) -> None:
+        self._interval = 1.0 / fps
+        self._next = 0.0
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self._next:
+            return False
+        self._next = max(self._next + self._interval, now - self._interval)
+        return True
+
+
 class StreamSource:
     """A camera read through ``cv2.VideoCapture``: RTSP(S), HTTP(S) MJPEG, a video file or a USB device.
 
@@ -182,12 +197,21 @@ class StreamSource:
     def _pump(self, capture: cv2.VideoCapture, backoff: Backoff) -> _End | str:
         is_file = self._spec.kind is SourceKind.FILE
         pacer = _Pacer(self._file_fps(capture)) if is_file and self._options.realtime else None
+        convert_fps = self._options.convert_fps
+        throttle = _Throttle(convert_fps) if convert_fps and (pacer is not None or not is_file) else None
         last_frame = time.monotonic()
         failures = 0
         read_since_rewind = 0
         delivered = False
         while not self._stop.is_set():
-            ok, raw = capture.read()
+            ok = capture.grab()  # decodes; retrieve() converts to BGR, only for frames that may be used
+            if ok and throttle is not None and not throttle.due():
+                failures, last_frame = 0, time.monotonic()
+                read_since_rewind += 1
+                if pacer is not None and self._stop.wait(pacer.wait_time()):
+                    break
+                continue
+            ok, raw = capture.retrieve() if ok else (False, None)
             image = as_bgr(raw) if ok else None
             if image is None and is_file and not ok:
                 if not self._options.loop:
