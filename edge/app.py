@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge.api import ApiDependencies, ApiServer, create_app
 from edge.domain import CameraRole, Direction, EventSink, Presence
 from edge.events.lists import PlateListStore
 from edge.events.matching import PlateMatcher
@@ -76,6 +77,7 @@ class GateDaemon:
         self._recorder: EventRecorder | None = None
         self._heartbeat_stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._api: ApiServer | None = None
         self.started_at = 0.0
 
     # ---- start ------------------------------------------------------------------------------------
@@ -110,6 +112,8 @@ class GateDaemon:
         assert self._outbox is not None
         self._recorder = EventRecorder(s.site, self._outbox, self.matcher, self._recognizer.model_versions,
                                        s.snapshots, presence=presence_lookup)
+        if s.api.enabled:  # before the cameras: a taken port fails the start before any camera opens
+            self._start_api()
         for camera in self._camera_settings(s):
             self._start_camera(camera)
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
@@ -137,6 +141,16 @@ class GateDaemon:
                                     retry_max_s=o.retry_max_s, batch=o.batch)
             drainer.start()
             self._drainers.append(drainer)
+
+    def _start_api(self) -> None:
+        assert self._database is not None and self._recognizer is not None
+        api = self.settings.api
+        app = create_app(ApiDependencies(database=self._database, settings=api, data_dir=self.data_dir,
+                                         recognize=self._recognizer.read, status=self.status,
+                                         plate_lists=self._lists))
+        self._api = ApiServer(app, api.host, api.port)
+        self._api.start()
+        log.info("API on %s", self._api.url)
 
     def _start_lists(self) -> None:
         settings = self.settings.plate_lists
@@ -201,7 +215,7 @@ class GateDaemon:
                     self._start_camera(camera)
                 except (OSError, ValueError) as exc:  # say a folder went away: the other cameras still start
                     log.error("reload: camera %s not started: %s", name, exc)
-        ignored = [f for f in ("site", "data_dir", "history", "mqtt", "vision", "outbox", "snapshots")
+        ignored = [f for f in ("site", "data_dir", "history", "mqtt", "vision", "outbox", "snapshots", "api")
                    if getattr(settings, f) != getattr(self.settings, f)]
         if ignored:
             log.warning("reload: changes to %s take effect after a restart", ", ".join(ignored))
@@ -212,6 +226,9 @@ class GateDaemon:
         """Stop in reverse order; the outbox drains until the deadline (events not delivered stay stored)."""
         deadline = time.monotonic() + (self.settings.shutdown_timeout_s if deadline_s is None else deadline_s)
         self._heartbeat_stop.set()
+        if self._api is not None:  # first: no request may reach parts that are stopping
+            self._api.stop()
+            self._api = None
         for name in list(self._cameras):
             self._stop_camera(name)
         if self._lists is not None:
@@ -239,7 +256,7 @@ class GateDaemon:
         now = time.time()
         cameras = {}
         latencies: list[float] = []
-        for name, camera in self._cameras.items():
+        for name, camera in list(self._cameras.items()):  # the API thread reads while a reload may change it
             source = camera.pipeline.source.status()
             stats = camera.pipeline.stats()
             latencies.extend(stats.latency_ms)

@@ -198,6 +198,55 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
     return 0
 
 
+def command_api(args: argparse.Namespace, _: VisionSettings) -> int:
+    """The HTTP API alone (no cameras), on the settings and data directory ``run`` uses; until SIGTERM or SIGINT."""
+    from edge.api import ApiDependencies, ApiServer, create_app  # noqa: PLC0415
+    from edge.events.lists import PlateListStore  # noqa: PLC0415
+    from edge.storage.database import Database  # noqa: PLC0415
+    from edge.storage.errors import StorageError  # noqa: PLC0415
+    from edge.storage.migrations import migrate  # noqa: PLC0415
+
+    settings = _daemon_settings(args)
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+    api = settings.api if args.port is None else settings.api.model_copy(update={"port": args.port})
+    recognizer = PlateRecognizer.from_config(settings.vision.recognizer_config())
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    lists = PlateListStore(settings.plate_lists.path, debounce_s=settings.plate_lists.reload_debounce_s,
+                           max_bytes=settings.plate_lists.max_file_bytes)
+    database: Database | None = None
+    server: ApiServer | None = None
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = Database.from_settings(settings.history, settings.data_dir)
+        migrate(database)
+        try:
+            lists.load()
+        except ValueError as exc:
+            log.error("plate lists not loaded: %s", exc)
+        lists.start()
+        app = create_app(ApiDependencies(database=database, settings=api, data_dir=settings.data_dir,
+                                         recognize=recognizer.read, plate_lists=lists))
+        server = ApiServer(app, api.host, api.port)
+        server.start()
+        print(f"API on {server.url} (data in {settings.data_dir.resolve()})", file=sys.stderr, flush=True)
+        ends = time.monotonic() + args.duration if args.duration else None
+        while not stop.wait(0.5):
+            if ends is not None and time.monotonic() >= ends:
+                break
+    except (OSError, StorageError, ValueError) as exc:  # port taken, data dir or lists unusable, database down
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        if server is not None:
+            server.stop()
+        lists.stop()
+        if database is not None:
+            database.close()
+    return 0
+
+
 def _progress_line(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
@@ -275,12 +324,19 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--site", help="site id (default site1)")
     run.add_argument("--data-dir", type=Path, help="history, outbox and snapshots (default ./data)")
     run.add_argument("--duration", type=float, help="stop by itself after this many seconds (trials, tests)")
+    api = sub.add_parser("api", help="serve the HTTP API alone (no cameras), on the data directory run uses")
+    api.add_argument("--config", type=Path, help="TOML configuration file (see config/carwatch.example.toml)")
+    api.add_argument("--port", type=int, help="TCP port (default api.port: 8080)")
+    api.add_argument("--site", help="site id (default site1)")
+    api.add_argument("--data-dir", type=Path, help="history, outbox and snapshots (default ./data)")
+    api.add_argument("--duration", type=float, help="stop by itself after this many seconds (trials, tests)")
+    api.set_defaults(source=None, role=None)
     return parser
 
 
 COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench,
             "bench-daemon": command_bench_daemon, "soak": command_soak,
-            "run": command_run}
+            "run": command_run, "api": command_api}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

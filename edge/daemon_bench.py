@@ -40,6 +40,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from edge.app import SAMPLE_CLIP, GateDaemon
 from edge.domain import CameraRole
+from edge.settings.api import ApiSettings
 from edge.settings.cameras import AfterProcessing, CameraSettings
 from edge.settings.daemon import DaemonSettings, TrackingSettings
 from edge.settings.mqtt import MqttSettings
@@ -451,7 +452,8 @@ def bench_settings(data_dir: Path, cameras: list[CameraSettings], *, mqtt: MqttS
     return DaemonSettings(site="bench", data_dir=data_dir, cameras=cameras, mysql_url=None, mqtt_url=None,
                           mqtt=mqtt if mqtt is not None else MqttSettings(enabled=False),
                           tracking=tracking or TrackingSettings(),
-                          plate_lists=PlateListSettings(path=plates or data_dir / "plates.toml"))
+                          plate_lists=PlateListSettings(path=plates or data_dir / "plates.toml"),
+                          api=ApiSettings(enabled=False))
 
 
 def file_cameras(clip: Path, count: int, fps: float) -> list[CameraSettings]:

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from edge.settings.api import ApiSettings
 from edge.settings.cameras import CameraSettings
 from edge.settings.mqtt import MqttSettings
 from edge.settings.plate_lists import PlateListSettings
@@ -77,6 +78,7 @@ class DaemonSettings(BaseSettings):
         None, description="Shortcut that enables MQTT: mqtt://user:password@host:1883 or mqtts://...")
     snapshots: SnapshotSettings = Field(default_factory=SnapshotSettings, description="Frame and crop JPEGs.")
     outbox: OutboxSettings = Field(default_factory=OutboxSettings, description="The durable event outbox.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="The local HTTP API (FastAPI on uvicorn).")
     heartbeat_s: float = Field(default=30.0, ge=1, le=3600, description="Seconds between status heartbeats.")
     shutdown_timeout_s: float = Field(default=10.0, ge=0, le=300, description="On SIGTERM, time to drain the outbox.")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR.")

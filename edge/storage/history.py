@@ -151,16 +151,19 @@ class HistoryRepository:
 
     def add_manual(
         self, plate: str, status: Direction | str, user_id: int | None, image_id: int | None = None,
-        camera: str | None = None,
+        camera: str | None = None, *, source: str = "manual",
     ) -> int:
-        """A record entered through the API (the seed's shape); returns its id."""
-        values = {"plate_number": plate, "status": _direction(status).value, "camera": camera, "source": "manual"}
+        """A record entered through the API (the seed's shape): ``source`` "manual" (typed in) or "api" (an
+        uploaded image was read); returns its id."""
+        if source not in ("manual", "api"):
+            raise ValueError(f"source must be manual or api, got {source!r}")
+        values = {"plate_number": plate, "status": _direction(status).value, "camera": camera, "source": source}
         _check_values(values)
         now = self.database.dialect.time_param(datetime.now(UTC))
         return self.database.run(lambda s: s.insert(
             "INSERT INTO history (plate_number, status, user_id, image_id, camera, source, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (plate, values["status"], user_id, image_id, camera, "manual", now),
+            (plate, values["status"], user_id, image_id, camera, source, now),
         ))
 
     def add_image(self, data: bytes) -> int:

@@ -2,7 +2,8 @@
 
 Migration 1 is the original CarWatch backend's schema (users, images, history), created only where it
 is missing, so the daemon can share that backend's MySQL database; 2 adds the event columns to
-``history``; 3 the anti-passback ``presence`` table.
+``history``; 3 the anti-passback ``presence`` table; 4 the API's accounts: an administrator flag on ``users``
+(the oldest existing user becomes the administrator) and hashed session tokens in ``sessions``.
 
 Concurrency: on MySQL the whole run holds ``GET_LOCK`` (two daemons starting together: the second
 waits, then finds everything applied). On SQLite each migration runs in a ``BEGIN IMMEDIATE``
@@ -95,10 +96,31 @@ def _presence_table(d: Dialect) -> list[str]:
     ]
 
 
+def _accounts(d: Dialect) -> list[str]:
+    if d.name == "mysql":
+        promote = "UPDATE users SET is_admin = 1 ORDER BY id LIMIT 1"
+    else:
+        promote = "UPDATE users SET is_admin = 1 WHERE id = (SELECT MIN(id) FROM users)"
+    return [
+        f"ALTER TABLE users ADD COLUMN is_admin {d.boolean} NOT NULL DEFAULT 0",
+        promote,  # a database shared with the seed backend keeps someone who may create accounts
+        f"""CREATE TABLE IF NOT EXISTS sessions (
+            id {d.id_column},
+            token_hash CHAR(64) NOT NULL,
+            user_id INT NOT NULL,
+            created_at {d.time} NOT NULL,
+            expires_at {d.time} NOT NULL){d.table_options}""",
+        "CREATE UNIQUE INDEX ux_sessions_token_hash ON sessions (token_hash)",
+        "CREATE INDEX ix_sessions_user_id ON sessions (user_id)",
+        "CREATE INDEX ix_sessions_expires_at ON sessions (expires_at)",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "seed tables: users, images, history", _seed_tables),
     Migration(2, "history: event columns and indexes", _event_columns),
     Migration(3, "presence: anti-passback state", _presence_table),
+    Migration(4, "accounts: administrator flag, sessions", _accounts),
 )
 
 

@@ -68,6 +68,7 @@ def daemon_settings(data_dir: Path, *, cameras: list[dict[str, Any]], mqtt: dict
         "outbox": {"retry_initial_s": 0.1, "retry_max_s": 0.5, "stop_timeout_s": 2.0},
         "shutdown_timeout_s": 5.0,
         "heartbeat_s": 1.0,
+        "api": {"enabled": False},  # tested in tests/api and tests/daemon/test_api.py
     }
     return DaemonSettings(**{**base, **values})
 

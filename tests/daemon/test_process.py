@@ -65,7 +65,7 @@ def config(data: Path, cameras: list[dict[str, Any]], mqtt: dict[str, Any], **va
 def clean_env(**more: str) -> dict[str, str]:
     """The environment without CARWATCH_ settings of whoever runs the tests (CI's own flags stay)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CARWATCH_") or k == "CARWATCH_REQUIRE_SERVICES"}
-    return {**env, **more}
+    return {**env, "CARWATCH_API__PORT": "0", **more}  # the API on a free port: tests run side by side
 
 
 class Process:
