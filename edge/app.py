@@ -8,19 +8,23 @@ can before the deadline), sinks, outbox.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from edge.api import ApiDependencies, ApiServer, create_app
 from edge.domain import CameraRole, Direction, EventSink, Presence
+from edge.events.feed import EventFeed
 from edge.events.lists import PlateListStore
 from edge.events.matching import PlateMatcher
 from edge.events.outbox import EventOutbox, OutboxDrainer
 from edge.pipeline import CameraPipeline, EventRecorder
+from edge.service.daemon_metrics import daemon_metrics, refresh
 from edge.settings.cameras import CameraSettings
 from edge.settings.daemon import DaemonSettings
 from edge.settings.plate_lists import PlateLists
@@ -78,6 +82,9 @@ class GateDaemon:
         self._heartbeat_stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self._api: ApiServer | None = None
+        self.feed = EventFeed()  # stored events, live, for the API's event stream
+        self._malloc_trim = _load_malloc_trim()
+        self.metrics = daemon_metrics()  # Prometheus: /metrics of the API
         self.started_at = 0.0
 
     # ---- start ------------------------------------------------------------------------------------
@@ -111,10 +118,10 @@ class GateDaemon:
 
         assert self._outbox is not None
         self._recorder = EventRecorder(s.site, self._outbox, self.matcher, self._recognizer.model_versions,
-                                       s.snapshots, presence=presence_lookup)
+                                       s.snapshots, presence=presence_lookup, feed=self.feed)
         if s.api.enabled:  # before the cameras: a taken port fails the start before any camera opens
             self._start_api()
-        for camera in self._camera_settings(s):
+        for camera in self.camera_settings(s):
             self._start_camera(camera)
         self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
         self._heartbeat.start()
@@ -128,7 +135,7 @@ class GateDaemon:
         if s.snapshots.keep:
             self._sinks.append(SnapshotSink(self.data_dir, s.snapshots))
         if s.mqtt.enabled:
-            self._mqtt = MqttSink(s.mqtt, s.site)
+            self._mqtt = MqttSink(s.mqtt, s.site, [c.name for c in self.camera_settings(s)])
             self._mqtt.start()
             self._sinks.append(self._mqtt)
         o = s.outbox
@@ -147,7 +154,8 @@ class GateDaemon:
         api = self.settings.api
         app = create_app(ApiDependencies(database=self._database, settings=api, data_dir=self.data_dir,
                                          recognize=self._recognizer.read, status=self.status,
-                                         plate_lists=self._lists))
+                                         plate_lists=self._lists, events_feed=self.feed,
+                                         metrics=self.metrics_text))
         self._api = ApiServer(app, api.host, api.port)
         self._api.start()
         log.info("API on %s", self._api.url)
@@ -175,7 +183,7 @@ class GateDaemon:
             return self._matcher
 
     @staticmethod
-    def _camera_settings(settings: DaemonSettings) -> list[CameraSettings]:
+    def camera_settings(settings: DaemonSettings) -> list[CameraSettings]:
         cameras = [c for c in settings.cameras if c.enabled]
         return cameras if settings.cameras else [sample_camera()]
 
@@ -186,7 +194,7 @@ class GateDaemon:
                                config=tracker_config(self.settings),
                                is_listed=lambda text: recorder.is_listed(text, camera.name))
         source = open_camera(camera)
-        pipeline = CameraPipeline(camera, source, self._recognizer, tracker, recorder)
+        pipeline = CameraPipeline(camera, source, self._recognizer, tracker, recorder, metrics=self.metrics)
         pipeline.start()
         source.start()
         self._cameras[camera.name] = _Camera(camera, pipeline)
@@ -203,8 +211,8 @@ class GateDaemon:
     def reload(self, settings: DaemonSettings) -> None:
         """Apply new camera settings (SIGHUP): removed or changed cameras stop, new or changed ones start.
         Other changes (database, broker, models) need a restart and are logged as such."""
-        old = {c.name: c for c in self._camera_settings(self.settings)}
-        new = {c.name: c for c in self._camera_settings(settings)}
+        old = {c.name: c for c in self.camera_settings(self.settings)}
+        new = {c.name: c for c in self.camera_settings(settings)}
         for name, camera in old.items():
             if new.get(name) != camera:
                 self._stop_camera(name)
@@ -221,11 +229,14 @@ class GateDaemon:
             log.warning("reload: changes to %s take effect after a restart", ", ".join(ignored))
         if self._lists is not None:
             self._lists.reload()
+        if self._mqtt is not None:
+            self._mqtt.set_cameras(list(self._cameras))
 
     def stop(self, deadline_s: float | None = None) -> None:
         """Stop in reverse order; the outbox drains until the deadline (events not delivered stay stored)."""
         deadline = time.monotonic() + (self.settings.shutdown_timeout_s if deadline_s is None else deadline_s)
         self._heartbeat_stop.set()
+        self.feed.close()  # ends the API's open event streams, so the API stops without waiting for them
         if self._api is not None:  # first: no request may reach parts that are stopping
             self._api.stop()
             self._api = None
@@ -277,7 +288,13 @@ class GateDaemon:
             "events_lost": self._recorder.lost if self._recorder is not None else 0,
             "mqtt_connected": self._mqtt.connected if self._mqtt is not None else None,
             "plate_lists_error": self._lists.last_error if self._lists is not None else None,
+            "models": self._recognizer.model_versions if self._recognizer is not None else {},
         }
+
+    def metrics_text(self) -> str:
+        """The Prometheus text format: latency histograms, and counters copied from :meth:`status`."""
+        refresh(self.metrics, self.status())
+        return self.metrics.render()
 
     def pipelines(self) -> list[CameraPipeline]:
         return [c.pipeline for c in self._cameras.values()]
@@ -289,8 +306,22 @@ class GateDaemon:
                 if self._mqtt is not None:
                     self._mqtt.publish_heartbeat(status)
                 log.info("status: %s", _summary(status))
+                if self._malloc_trim is not None:
+                    # Give freed heap pages back: frames are allocated and freed by several threads (capture,
+                    # models, JPEG) and glibc's per-thread arenas otherwise keep growing over the months.
+                    self._malloc_trim(0)
             except Exception:
                 log.exception("heartbeat failed")
+
+
+def _load_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        trim: Callable[[int], int] = libc.malloc_trim
+        return trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
+        return None
+
 
 
 def _percentile(values: list[float], q: float) -> float | None:

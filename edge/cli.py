@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -160,22 +160,29 @@ def _daemon_settings(args: argparse.Namespace) -> Any:
 
 
 def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
-    """The daemon: runs until SIGTERM or SIGINT; SIGHUP reloads the configuration file."""
+    """The daemon: runs until SIGTERM or SIGINT; SIGHUP (or saving the config file) reloads the configuration."""
     from edge.app import GateDaemon  # noqa: PLC0415
+    from edge.events.outbox import OutboxError  # noqa: PLC0415
+    from edge.service.logging_setup import configure_logging, logs_directory  # noqa: PLC0415
+    from edge.service.systemd import SystemdNotifier  # noqa: PLC0415
+
     settings = _daemon_settings(args)
-    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.log_level)
+    configure_logging(logging.DEBUG if args.verbose else settings.log_level, log_dir=logs_directory())
+    notifier = SystemdNotifier.from_environment()  # NOTIFY_SOCKET unset (not under systemd): does nothing
     daemon = GateDaemon(settings)
     stop = threading.Event()
     reload = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
-    from edge.events.outbox import OutboxError  # noqa: PLC0415
     try:
         daemon.start()  # on failure it has stopped what it started
     except (OSError, ValueError, OutboxError) as exc:  # data dir, outbox file, plate lists folder, a camera gone
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    pinger = _watchdog(daemon, notifier)
+    notifier.ready(_status_line(daemon))
+    pinger.start()
     watcher = FileWatcher(args.config, reload.set, name="config") if args.config else None
     if watcher is not None:  # camera settings reload when the file is saved, as on SIGHUP
         watcher.start()
@@ -186,16 +193,95 @@ def command_run(args: argparse.Namespace, _: VisionSettings) -> int:
                 break
             if reload.is_set():
                 reload.clear()
-                try:
-                    daemon.reload(_daemon_settings(args))
-                    log.warning("configuration reloaded")
-                except SettingsError as exc:
-                    log.error("reload refused, the running configuration stays: %s", exc)
+                _reload(daemon, args, notifier)
     finally:
+        pinger.stop()
+        notifier.stopping("stopping: delivering queued events")
+        notifier.extend_timeout(settings.shutdown_timeout_s + 20)  # cameras stop, then the outbox drains
         if watcher is not None:
             watcher.stop()
         daemon.stop()
+        notifier.close()
     return 0
+
+
+def _reload(daemon: Any, args: argparse.Namespace, notifier: Any) -> None:
+    notifier.reloading()
+    try:
+        daemon.reload(_daemon_settings(args))
+        log.warning("configuration reloaded")
+    except SettingsError as exc:
+        log.error("reload refused, the running configuration stays: %s", exc)
+    finally:
+        notifier.ready(_status_line(daemon))
+
+
+def _status_line(daemon: Any) -> str:
+    from edge.service.status import status_line  # noqa: PLC0415
+
+    return status_line(daemon.status())
+
+
+def _watchdog(daemon: Any, notifier: Any) -> Any:
+    """WATCHDOG=1 every half WatchdogSec while every camera pipeline turned within that half; STATUS every 5 s."""
+    from edge.service.systemd import WatchdogPinger, pipeline_progressing  # noqa: PLC0415
+
+    interval = notifier.watchdog_interval()  # None unless WatchdogSec= is set (and this is the main process)
+    max_age_s = (interval or 30.0) / 2
+
+    def progressing() -> bool:
+        return pipeline_progressing((p.stats().last_progress for p in daemon.pipelines()), time.monotonic(), max_age_s)
+
+    return WatchdogPinger(notifier, progressing, interval, status_text=lambda: _status_line(daemon))
+
+
+def _first_frame(camera: Any, timeout_s: float = 10.0) -> Callable[[], bool | str]:
+    """For the doctor: open the camera, wait for one frame, close it."""
+    def read() -> bool | str:
+        from edge.sources import open_camera  # noqa: PLC0415
+
+        source = open_camera(camera)
+        source.start()
+        try:
+            if source.latest(0, timeout=timeout_s) is not None:
+                return True
+            return source.status().error or f"no frame within {timeout_s:g} s"
+        finally:
+            source.stop(timeout=2.0)
+    return read
+
+
+def command_doctor(args: argparse.Namespace, _: VisionSettings) -> int:
+    """Check what the daemon needs (config, models, disk, clock, database, broker, cameras); 1 when one fails."""
+    import dataclasses  # noqa: PLC0415
+
+    from edge.app import GateDaemon  # noqa: PLC0415
+    from edge.service import doctor  # noqa: PLC0415
+    from edge.storage.url import DatabaseUrl  # noqa: PLC0415
+
+    checks = [doctor.check_config(args.config, load_settings)]
+    try:
+        settings = _daemon_settings(args)
+    except SettingsError:  # the config check above names the setting
+        print(doctor.format_table(checks))
+        return 1
+    vision = settings.vision
+    models = [vision.models_dir / vision.detector_model, vision.models_dir / vision.reader_model]
+    checks.append(doctor.check_models(models, load=lambda: build_recognizer(vision)))
+    checks.append(doctor.check_disk(settings.data_dir, settings.snapshots.min_free_mb))
+    checks.append(doctor.check_clock())
+    if settings.history.url is not None:
+        url = DatabaseUrl.parse(settings.history.url.get_secret_value())
+        if url.dialect == "mysql":
+            ssl: dict[str, Any] | None = (dict(url.ssl) or {"check_hostname": True}) if url.ssl_enabled else None
+            checks.append(doctor.check_mysql(url.host, url.port, url.user, url.password, url.database,
+                                             create_database=settings.history.create_database, ssl_options=ssl))
+    if settings.mqtt.enabled:
+        checks.append(doctor.check_mqtt(**dataclasses.asdict(settings.mqtt.endpoint())))
+    for camera in GateDaemon.camera_settings(settings):
+        checks.append(doctor.check_camera(camera.name, _first_frame(camera)))
+    print(doctor.format_table(checks))
+    return 1 if doctor.failed(checks) else 0
 
 
 def command_api(args: argparse.Namespace, _: VisionSettings) -> int:
@@ -324,6 +410,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--site", help="site id (default site1)")
     run.add_argument("--data-dir", type=Path, help="history, outbox and snapshots (default ./data)")
     run.add_argument("--duration", type=float, help="stop by itself after this many seconds (trials, tests)")
+    doctor = sub.add_parser("doctor", help="check config, models, disk, clock, database, broker and cameras")
+    doctor.add_argument("--config", type=Path, help="TOML configuration file (as for run)")
+    doctor.add_argument("--source", action="append", help="check this camera URL, device or folder (repeatable)")
+    doctor.add_argument("--data-dir", type=Path, help="the data directory to check (default as for run)")
+    doctor.set_defaults(site=None, role=None)
     api = sub.add_parser("api", help="serve the HTTP API alone (no cameras), on the data directory run uses")
     api.add_argument("--config", type=Path, help="TOML configuration file (see config/carwatch.example.toml)")
     api.add_argument("--port", type=int, help="TCP port (default api.port: 8080)")
@@ -336,7 +427,7 @@ def _parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "bench": command_bench,
             "bench-daemon": command_bench_daemon, "soak": command_soak,
-            "run": command_run, "api": command_api}
+            "run": command_run, "api": command_api, "doctor": command_doctor}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,8 +20,11 @@ import numpy as np
 from edge.domain import Box, CharRead, Direction, Frame, PlateEvent, PlateRead, Presence, VehicleRead
 from edge.events.builder import EventBuilder
 from edge.events.decision import decide
+from edge.events.feed import EventFeed
 from edge.events.matching import PlateMatcher
 from edge.events.outbox import EventOutbox, OutboxError, OutboxFull
+from edge.service.daemon_metrics import DECISION_LATENCY, STAGE_LATENCY
+from edge.service.metrics import MetricsRegistry
 from edge.settings.cameras import CameraSettings, SourceKind
 from edge.settings.storage import SnapshotSettings
 from edge.sinks.snapshots import snapshot_paths
@@ -55,13 +58,15 @@ class PipelineStats:
 class EventRecorder:
     """Shared by the cameras: makes events of tracker outputs and stores them in the outbox.
 
-    Thread-safe (one lock: event building is microseconds; JPEG encoding happens outside it).
+    Thread-safe (one lock: event building is microseconds; JPEG encoding happens outside it). Each event
+    stored is then published on ``feed`` (the live view of the API), never before the outbox holds it.
     """
 
     def __init__(self, site: str, outbox: EventOutbox, matcher: Callable[[], PlateMatcher],
                  models: dict[str, str], snapshots: SnapshotSettings, *,
-                 presence: PresenceLookup | None = None) -> None:
+                 presence: PresenceLookup | None = None, feed: EventFeed | None = None) -> None:
         self._outbox = outbox
+        self._feed = feed
         self._matcher = matcher
         self._snapshots = snapshots
         self._presence = presence
@@ -136,8 +141,9 @@ class EventRecorder:
         except OutboxFull:
             # The disk is full: the event matters more than its pictures.
             log.warning("outbox full: storing event %s without its snapshot", event.event_id)
+            event = replace(event, snapshot=None, crop=None)
             try:
-                self._outbox.put(replace(event, snapshot=None, crop=None), {})
+                self._outbox.put(event, {})
             except OutboxError as exc:
                 self.lost += 1
                 log.error("event %s (%s) could not be stored: %s", event.event_id, event.plate, exc)
@@ -150,6 +156,8 @@ class EventRecorder:
         log.info("event %s %s %s at %s: %s (%.2f) %s%s", event.event_id, event.stage, event.direction.value,
                  event.camera, event.plate, event.confidence, event.reason.value,
                  " OPEN" if event.open_barrier else "")
+        if self._feed is not None:
+            self._feed.publish(event)  # after the outbox holds it: the live view never shows a lost event
 
 
 def offset_read(read: PlateRead, dx: float, dy: float) -> PlateRead:
@@ -168,8 +176,11 @@ class CameraPipeline:
     """One camera's processing thread: takes the newest frame, reads it, tracks, records events."""
 
     def __init__(self, camera: CameraSettings, source: FrameSource, recognizer: PlateRecognizer,
-                 tracker: PlateTracker, recorder: EventRecorder) -> None:
+                 tracker: PlateTracker, recorder: EventRecorder, *,
+                 metrics: MetricsRegistry | None = None) -> None:
         self.camera = camera
+        self._metrics = metrics
+        self._labels = {"camera": camera.name}
         self.source = source
         self._recognizer = recognizer
         self._tracker = tracker
@@ -241,6 +252,9 @@ class CameraPipeline:
                 log.warning("camera %s: frame %d not read: %s", self.camera.name, frame.sequence, exc)
             return
         self._counts["processed"] += 1
+        if self._metrics is not None:
+            for stage, ms in result.timings_ms.items():
+                self._metrics.observe(STAGE_LATENCY, ms, {**self._labels, "stage": stage})
         reads = [offset_read(r, x1, y1) for r in result.plates]
         self._counts["plates"] += len(reads)
         self._emit(self._tracker.update(frame, reads, now=frame.captured_at), frame.monotonic)
@@ -254,4 +268,7 @@ class CameraPipeline:
                 log.exception("camera %s: event for %s not recorded", self.camera.name, read.text)
                 continue
             if captured_monotonic and not read.final:
-                self._latency.append((time.monotonic() - captured_monotonic) * 1000.0)
+                latency_ms = (time.monotonic() - captured_monotonic) * 1000.0
+                self._latency.append(latency_ms)
+                if self._metrics is not None:
+                    self._metrics.observe(DECISION_LATENCY, latency_ms, self._labels)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+import anyio
 import numpy as np
 import numpy.typing as npt
 from fastapi import Request
@@ -17,6 +18,7 @@ from fastapi import Request
 from edge.api.passwords import PasswordHasher
 from edge.api.ratelimit import LoginLimiter, Network, parse_networks
 from edge.domain import ImageRead
+from edge.events.feed import EventFeed
 from edge.settings.api import ApiSettings
 from edge.settings.plate_lists import PlateLists
 from edge.storage.database import Database
@@ -47,6 +49,8 @@ class ApiDependencies:
     ``database`` must be migrated. ``recognize`` reads the plates of a decoded BGR image (PlateRecognizer.read);
     None: uploads answer 503. ``status`` gives the daemon's state (GateDaemon.status); None: no cameras here.
     ``plate_lists`` None: the list endpoints answer 503. ``clock`` is wall-clock seconds (tests move it).
+    ``events_feed`` gives the live events of ``GET /api/events/stream`` (GateDaemon.feed); None: it answers 503.
+    ``stream_heartbeat_s``: how often an idle event stream sends a comment (and checks its session is valid).
     """
 
     database: Database
@@ -56,6 +60,9 @@ class ApiDependencies:
     status: Callable[[], Mapping[str, Any]] | None = None
     plate_lists: PlateListAccess | None = None
     clock: Callable[[], float] = time.time
+    events_feed: EventFeed | None = None
+    stream_heartbeat_s: float = 15.0
+    metrics: Callable[[], str] | None = None  # GateDaemon.metrics_text: the Prometheus text of GET /metrics
 
 
 class ApiContext:
@@ -75,6 +82,9 @@ class ApiContext:
         self.trusted_proxies: tuple[Network, ...] = parse_networks(s.trusted_proxies)
         self.lists_lock = threading.Lock()  # one read-modify-write of the plate lists at a time
         self.recognition_slots = threading.BoundedSemaphore(RECOGNITIONS_AT_ONCE)  # uploads leave CPU to cameras
+        streams = deps.events_feed.max_subscribers if deps.events_feed is not None else 1
+        # Event streams wait for events in worker threads of their own: they never starve other requests.
+        self.stream_threads = anyio.CapacityLimiter(streams)
 
 
 def context(request: Request) -> ApiContext:

@@ -129,9 +129,19 @@ class LoginData(BaseModel):
     expires_at: datetime
 
 
+class CameraHealth(BaseModel):
+    connected: bool
+    last_frame_age_s: float | None = Field(description="Seconds since the newest frame; null before the first.")
+    error: str = ""
+
+
 class HealthData(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(description="degraded: a camera is down or the broker is unreachable.")
     database: Literal["ok"]
+    cameras: dict[str, CameraHealth] | None = Field(default=None, description="Absent without cameras (api alone).")
+    outbox: dict[str, int] | None = Field(default=None, description="Events waiting, per sink.")
+    mqtt: Literal["connected", "disconnected", "disabled"] | None = None
+    models: dict[str, str] | None = None
 
 
 class IndexData(BaseModel):

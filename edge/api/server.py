@@ -3,7 +3,9 @@
 ``start()`` binds the socket itself first (so a taken port fails at once with a clear ApiServerError
 instead of uvicorn's exit), then runs uvicorn on it in the thread ``api-server`` and returns once it
 accepts connections. ``stop()`` asks uvicorn to finish (open requests get ``stop_timeout_s``) and joins
-the thread. uvicorn's own proxy-header handling is off: the API decides whom to trust (trusted_proxies).
+the thread. Open event streams (``/api/events/stream``) end as soon as their EventFeed closes: close the feed
+before ``stop()`` (GateDaemon does), else uvicorn waits ``stop_timeout_s`` for them and then cancels them.
+uvicorn's own proxy-header handling is off: the API decides whom to trust (trusted_proxies).
 """
 
 from __future__ import annotations

@@ -58,6 +58,12 @@ class MqttSettings(BaseModel):
         "on it.",
     )
     topic_prefix: str = Field(default="carwatch", min_length=1, max_length=100, description="First topic level.")
+    home_assistant: bool = Field(
+        default=False, description="Announce each camera's last plate, direction and decision to Home Assistant "
+        "(retained MQTT discovery messages, sent on every connect).",
+    )
+    home_assistant_prefix: str = Field(
+        default="homeassistant", min_length=1, max_length=100, description="Home Assistant's discovery prefix.")
     keepalive_s: int = Field(default=30, ge=5, le=3600, description="Seconds between keep-alive pings.")
     qos: int = Field(default=1, ge=0, le=2, description="QoS of events and barrier commands (1: at least once).")
     publish_timeout_s: float = Field(default=5.0, gt=0, le=120, description="Seconds to wait for the broker's ack.")
@@ -68,11 +74,11 @@ class MqttSettings(BaseModel):
         "redelivery must not open the gate for whoever is there now); 0: always send.",
     )
 
-    @field_validator("topic_prefix")
+    @field_validator("topic_prefix", "home_assistant_prefix")
     @classmethod
     def _plain_prefix(cls, value: str) -> str:
         if any(c in value for c in "+#\x00") or value.startswith("/") or value.endswith("/"):
-            raise ValueError("topic_prefix must not contain + # or NUL, nor start or end with /")
+            raise ValueError("a topic prefix must not contain + # or NUL, nor start or end with /")
         return value
 
     @field_validator("url")

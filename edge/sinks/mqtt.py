@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 from edge.domain import PlateEvent, SinkUnavailable
 from edge.settings.mqtt import MqttEndpoint, MqttSettings
+from edge.sinks.homeassistant import publish_discovery
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +64,9 @@ class MqttSink:
 
     name = "mqtt"
 
-    def __init__(self, settings: MqttSettings, site: str) -> None:
+    def __init__(self, settings: MqttSettings, site: str, cameras: Sequence[str] = ()) -> None:
         self._settings = settings
+        self._cameras = tuple(cameras)
         self._endpoint: MqttEndpoint = settings.endpoint()
         self._site = site
         self._base = f"{settings.topic_prefix}/{topic_segment(site)}"
@@ -151,7 +153,24 @@ class MqttSink:
             self._counts["connects"] += 1
         log.info("mqtt: connected to %s", self._endpoint.redacted())
         client.publish(self.status_topic, "online", qos=STATUS_QOS, retain=True)
+        self._announce(client)
         self._connected.set()
+
+    def set_cameras(self, cameras: Sequence[str]) -> None:
+        """The cameras now running (after a reload): announced again to Home Assistant when connected."""
+        with self._lock:
+            self._cameras = tuple(cameras)
+        if self._client.is_connected():
+            self._announce(self._client)
+
+    def _announce(self, client: mqtt.Client) -> None:
+        if not self._settings.home_assistant:
+            return
+        with self._lock:
+            cameras = self._cameras
+        count = publish_discovery(client.publish, self._site, cameras, self._settings.topic_prefix,
+                                  discovery_prefix=self._settings.home_assistant_prefix, qos=STATUS_QOS)
+        log.info("mqtt: announced %d Home Assistant sensors", count)
 
     def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason_code: Any,
                        properties: Any) -> None:

@@ -33,6 +33,7 @@ from edge.api import ApiDependencies, create_app
 from edge.api.openapi_doc import DOCUMENT, openapi_document, render
 from edge.api.passwords import new_token, token_hash
 from edge.domain import ImageRead
+from edge.events.feed import EventFeed
 from edge.events.lists import PlateListStore
 from edge.settings.api import ApiSettings
 from edge.settings.vision import VisionSettings
@@ -78,6 +79,14 @@ class LazyRecognizer:
         return self._recognizer.read(pixels)
 
 
+def closed_feed() -> EventFeed:
+    """A live feed that has ended: the event stream answers its opening lines and ends (an open one would
+    never finish under the in-process transport, which reads whole answers)."""
+    feed = EventFeed()
+    feed.close()
+    return feed
+
+
 class Fuzzed:
     """The app under fuzzing, built when this module is imported (schemathesis needs its schema to collect
     the tests) without touching the disk: its SQLite file is made, migrated and removed by the fixture."""
@@ -88,7 +97,8 @@ class Fuzzed:
         self.app: FastAPI = create_app(ApiDependencies(
             database=self.database, settings=ApiSettings(bcrypt_rounds=4, max_upload_mb=1), data_dir=self.folder,
             recognize=LazyRecognizer().read, status=FakeDaemon().status,
-            plate_lists=PlateListStore(self.folder / "plates.toml")))
+            plate_lists=PlateListStore(self.folder / "plates.toml"), events_feed=closed_feed(),
+            metrics=lambda: "# TYPE carwatch_up gauge\ncarwatch_up 1\n"))
         self.sessions = SessionRepository(self.database)
         self.admin_id = 0
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from edge.events.lists import PlateListStore, load_plate_lists
+from edge.settings.api import ApiSettings
 from edge.storage.database import Database
 from edge.storage.history import HistoryRepository
-from tests.api.conftest import Accounts, AppFactory, FakeDaemon, TestClient, bearer, new_client
+from tests.api.conftest import Accounts, AppFactory, FakeDaemon, TestClient, bearer, login, new_client, register
 from tests.storage.factories import make_event
 
 EVENT_ID = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b"
@@ -50,9 +51,38 @@ def test_a_failing_status_is_an_internal_error_without_a_trace(make_app: AppFact
 
 
 def test_health_and_index_need_no_session(client: TestClient) -> None:
-    assert client.get("/health").json() == {"success": True, "message": "ok",
-                                            "data": {"status": "ok", "database": "ok"}}
+    health = client.get("/health").json()
+    assert (health["success"], health["data"]["database"]) == (True, "ok")
+    data = health["data"]
+    assert data["status"] == "degraded"  # gate-2 is down
+    assert data["cameras"]["gate-1"] == {"connected": True, "last_frame_age_s": 0.1, "error": ""}
+    assert data["cameras"]["gate-2"]["error"] == "connection refused"
+    assert (data["outbox"], data["mqtt"]) == ({"history": 0}, "disabled")
     assert client.get("/").json()["data"]["openapi"] == "/openapi.json"
+
+
+def test_health_of_the_api_alone_has_no_cameras(make_app: AppFactory) -> None:
+    with new_client(make_app(status=None)) as client:
+        assert client.get("/health").json()["data"] == {
+            "status": "ok", "database": "ok", "cameras": None, "outbox": None, "mqtt": None, "models": None}
+
+
+def test_metrics_need_no_session_on_loopback_only(make_app: AppFactory, api_settings: ApiSettings) -> None:
+    text = "# TYPE carwatch_up gauge\ncarwatch_up 1\n"
+    with new_client(make_app(metrics=lambda: text)) as client:
+        answer = client.get("/metrics")
+        assert answer.status_code == 200 and answer.text == text
+        assert answer.headers["content-type"].startswith("text/plain; version=0.0.4")
+    exposed = api_settings.model_copy(update={"host": "0.0.0.0"})
+    app = make_app(metrics=lambda: text, settings=exposed)
+    with new_client(app) as client:
+        assert client.get("/metrics").status_code == 401
+        register(client, "admin")
+        token = login(client, "admin")
+        client.cookies.clear()
+        assert client.get("/metrics", headers=bearer(token)).text == text
+    with new_client(make_app(metrics=None)) as client:
+        assert client.get("/metrics").status_code == 503
 
 
 def test_health_reports_a_database_that_is_down(make_app: AppFactory, tmp_path: Path) -> None:

@@ -43,6 +43,16 @@ def test_an_operator_sees_the_cameras_event_and_its_pictures(tmp_path: Path) -> 
             assert snapshot.headers["content-type"] == "image/jpeg" and snapshot.content[:2] == b"\xff\xd8"
             cameras = client.get("/api/cameras").json()["data"]
             assert [(c["name"], c["connected"]) for c in cameras] == [("gate", True)]
+        with httpx.Client(base_url=daemon._api.url, timeout=10) as monitor:  # no session: loopback only
+            health = monitor.get("/health").json()["data"]
+            state = (health["status"], health["cameras"]["gate"]["connected"], health["mqtt"])
+            assert state == ("ok", True, "disabled")
+            assert set(health["models"]) == {"detector", "reader"} and "history" in health["outbox"]
+            metrics = monitor.get("/metrics").text
+            assert 'carwatch_camera_up{camera="gate"} 1' in metrics
+            assert 'carwatch_stage_latency_ms_count{camera="gate",stage="detector"}' in metrics
+            assert "# TYPE carwatch_decision_latency_ms histogram" in metrics
+            assert "carwatch_events_stored_total 2" in metrics  # decided and final of the one car
 
 
 def _ok(answer: httpx.Response) -> httpx.Response | None:
