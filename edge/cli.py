@@ -10,7 +10,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,28 +235,14 @@ def _watchdog(daemon: Any, notifier: Any) -> Any:
     return WatchdogPinger(notifier, progressing, interval, status_text=lambda: _status_line(daemon))
 
 
-def _first_frame(camera: Any, timeout_s: float = 10.0) -> Callable[[], bool | str]:
-    """For the doctor: open the camera, wait for one frame, close it."""
-    def read() -> bool | str:
-        from edge.sources import open_camera  # noqa: PLC0415
-
-        source = open_camera(camera)
-        source.start()
-        try:
-            if source.latest(0, timeout=timeout_s) is not None:
-                return True
-            return source.status().error or f"no frame within {timeout_s:g} s"
-        finally:
-            source.stop(timeout=2.0)
-    return read
-
-
 def command_doctor(args: argparse.Namespace, _: VisionSettings) -> int:
     """Check what the daemon needs (config, models, disk, clock, database, broker, cameras); 1 when one fails."""
     import dataclasses  # noqa: PLC0415
+    import functools  # noqa: PLC0415
 
     from edge.app import GateDaemon  # noqa: PLC0415
     from edge.service import doctor  # noqa: PLC0415
+    from edge.sources import read_one_frame  # noqa: PLC0415
     from edge.storage.url import DatabaseUrl  # noqa: PLC0415
 
     checks = [doctor.check_config(args.config, load_settings)]
@@ -279,7 +265,7 @@ def command_doctor(args: argparse.Namespace, _: VisionSettings) -> int:
     if settings.mqtt.enabled:
         checks.append(doctor.check_mqtt(**dataclasses.asdict(settings.mqtt.endpoint())))
     for camera in GateDaemon.camera_settings(settings):
-        checks.append(doctor.check_camera(camera.name, _first_frame(camera)))
+        checks.append(doctor.check_camera(camera.name, functools.partial(read_one_frame, camera)))
     print(doctor.format_table(checks))
     return 1 if doctor.failed(checks) else 0
 

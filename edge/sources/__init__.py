@@ -3,7 +3,7 @@
 from edge.settings.cameras import SourceKind, SourceSpec, parse_source, redact_text, redact_url
 from edge.sources.base import FrameSource, SourceOptions
 from edge.sources.buffer import FrameQueue, LatestFrameSlot
-from edge.sources.factory import open_camera, open_source
+from edge.sources.factory import open_camera, open_source, read_one_frame
 from edge.sources.folder import SnapshotFolderSource
 from edge.sources.health import Backoff, BackoffPolicy
 from edge.sources.motion import MotionGate, crop_roi, roi_pixels
@@ -25,6 +25,7 @@ __all__ = [
     "open_camera",
     "open_source",
     "parse_source",
+    "read_one_frame",
     "redact_text",
     "redact_url",
     "roi_pixels",

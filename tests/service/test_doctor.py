@@ -30,7 +30,7 @@ from edge.service.doctor import (
 from edge.settings.cameras import CameraSettings
 from edge.settings.daemon import load_settings
 from edge.settings.vision import VisionSettings
-from edge.sources import open_camera
+from edge.sources import read_one_frame
 from edge.vision.recognizer import PlateRecognizer
 from tests.services import MARIADB, MOSQUITTO, port_open, require_service
 from tests.storage.factories import free_port
@@ -249,26 +249,14 @@ def test_mqtt_credentials(password_broker: int) -> None:
 
 # ---- cameras ------------------------------------------------------------------------------------
 
-def first_frame(camera: CameraSettings, timeout_s: float = 10.0) -> bool | str:
-    """What the CLI's doctor does per camera: open it, wait for one frame, close it."""
-    source = open_camera(camera)
-    source.start()
-    try:
-        if source.latest(0, timeout=timeout_s) is not None:
-            return True
-        return source.status().error or f"no frame within {timeout_s:g} s"
-    finally:
-        source.stop(timeout=2.0)
-
-
 def test_camera_with_a_real_source() -> None:
-    check = check_camera("sample", lambda: first_frame(CameraSettings(name="sample", source=str(SAMPLE_CLIP))))
+    check = check_camera("sample", lambda: read_one_frame(CameraSettings(name="sample", source=str(SAMPLE_CLIP))))
     assert check.ok and check.name == "camera sample" and check.detail.startswith("frame received in")
 
 
 def test_camera_without_frames(tmp_path: Path) -> None:
     folder = CameraSettings(name="drop", source=str(tmp_path))  # an empty snapshot folder: no frame comes
-    check = check_camera("drop", lambda: first_frame(folder, timeout_s=0.5))
+    check = check_camera("drop", lambda: read_one_frame(folder, timeout_s=0.5))
     assert not check.ok and "no frame within 0.5 s" in check.detail and check.fix
 
 
