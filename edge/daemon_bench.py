@@ -519,9 +519,11 @@ class EventListener:
     """Subscribes to ``<prefix>/#`` and notes when each ``event`` message arrives. ``close()`` clears the
     retained messages the daemon left under the prefix, so the broker keeps nothing of the bench."""
 
-    def __init__(self, address: tuple[str, int], prefix: str) -> None:
+    def __init__(self, address: tuple[str, int], prefix: str, *, keep: bool = True) -> None:
         self._address = address
         self._prefix = prefix
+        self._keep = keep  # False (the soak): only count, so the listener's memory does not grow in the measurement
+        self.received = 0
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{prefix}-listener", clean_session=True)
         self._client.on_connect = self._on_connect
         self._client.on_subscribe = self._on_subscribe
@@ -578,7 +580,9 @@ class EventListener:
             return
         if isinstance(payload, dict):
             with self._lock:
-                self._events.append(Received(arrived, topic, payload))
+                self.received += 1
+                if self._keep:
+                    self._events.append(Received(arrived, topic, payload))
 
 
 def forget_session(address: tuple[str, int], client_id: str, timeout: float = 5.0) -> None:
@@ -595,12 +599,12 @@ def forget_session(address: tuple[str, int], client_id: str, timeout: float = 5.
 
 
 @contextmanager
-def bench_broker(address: tuple[str, int]) -> Iterator[tuple[MqttSettings, EventListener]]:
+def bench_broker(address: tuple[str, int], *, keep: bool = True) -> Iterator[tuple[MqttSettings, EventListener]]:
     """MQTT settings with a topic prefix and client id of their own, and a listener on that prefix;
     the broker is left clean afterwards (retained messages cleared, the daemon's session ended)."""
     prefix = f"carwatch-bench-{uuid.uuid4().hex[:12]}"
     settings = MqttSettings(host=address[0], port=address[1], topic_prefix=prefix, client_id=f"{prefix}-daemon")
-    listener = EventListener(address, prefix)
+    listener = EventListener(address, prefix, keep=keep)
     listener.start()
     try:
         yield settings, listener
@@ -854,7 +858,7 @@ def soak(duration_s: float = 3600.0, *, sample_s: float = 10.0, cameras: int = 2
             log = _soak_loop(daemon, duration_s, sample_s, progress)
             cpu = _CpuMark.now().since(mark)
             status = daemon.status()
-            received = len(listener.events()) if listener is not None else None
+            received = listener.received if listener is not None else None
             taken = {p.camera.name: p.stats().processed + p.stats().skipped_idle for p in daemon.pipelines()}
     return _soak_report(log, duration_s=duration_s, sample_s=sample_s, cameras=cameras, clip=clip, use_mqtt=use_mqtt,
                         status=status, received=received, taken=taken, cpu=cpu)
@@ -865,7 +869,7 @@ def _maybe_broker(broker: tuple[str, int] | None) -> Iterator[tuple[MqttSettings
     if broker is None:
         yield None, None
         return
-    with bench_broker(broker) as (settings, listener):
+    with bench_broker(broker, keep=False) as (settings, listener):
         yield settings, listener
 
 
