@@ -6,7 +6,6 @@ Accepted: JPEG, PNG, BMP and WebP up to ``MAX_PIXELS``. Alpha is dropped, grey b
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.image_header import header_size, sniff
 from edge.storage.history import MAX_IMAGE_BYTES
 
 MAX_PIXELS = 50_000_000  # 50 megapixels
@@ -41,19 +41,6 @@ class DecodedImage:
     @property
     def height(self) -> int:
         return int(self.pixels.shape[0])
-
-
-def sniff(data: bytes) -> str | None:
-    """The format the bytes start like, or None."""
-    if data[:3] == b"\xff\xd8\xff":
-        return "jpeg"
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "png"
-    if data[:2] == b"BM" and len(data) >= 26:
-        return "bmp"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "webp"
-    return None
 
 
 def media_type(data: bytes) -> str:
@@ -84,66 +71,6 @@ def decode_upload(data: bytes, max_pixels: int = MAX_PIXELS) -> DecodedImage:
     if pixels.shape[0] * pixels.shape[1] > max_pixels:  # the header lied
         raise ImageRejected(413, "image too large")
     return DecodedImage(data, kind, np.ascontiguousarray(pixels, dtype=np.uint8))
-
-
-def header_size(kind: str, data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the file header, without decoding pixels."""
-    try:
-        if kind == "jpeg":
-            return _jpeg_size(data)
-        if kind == "png":
-            return struct.unpack(">II", data[16:24]) if data[12:16] == b"IHDR" else None
-        if kind == "bmp":
-            return _bmp_size(data)
-        return _webp_size(data)
-    except struct.error:
-        return None
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
-            continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        length = struct.unpack(">H", data[i + 2:i + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5:i + 9])
-            return width, height
-        if length < 2:
-            return None
-        i += 2 + length
-    return None
-
-
-def _bmp_size(data: bytes) -> tuple[int, int]:
-    header = struct.unpack("<I", data[14:18])[0]
-    if header == 12:  # BITMAPCOREHEADER
-        width, height = struct.unpack("<HH", data[18:22])
-        return width, height
-    width, height = struct.unpack("<ii", data[18:26])
-    return abs(width), abs(height)
-
-
-def _webp_size(data: bytes) -> tuple[int, int] | None:
-    chunk = data[12:16]
-    if chunk == b"VP8 " and len(data) >= 30:
-        width, height = struct.unpack("<HH", data[26:30])
-        return width & 0x3FFF, height & 0x3FFF
-    if chunk == b"VP8L" and len(data) >= 25:
-        bits = struct.unpack("<I", data[21:25])[0]
-        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
-    if chunk == b"VP8X" and len(data) >= 30:
-        width = int.from_bytes(data[24:27], "little") + 1
-        height = int.from_bytes(data[27:30], "little") + 1
-        return width, height
-    return None
 
 
 def storable(image: DecodedImage, quality: int = 90) -> bytes:

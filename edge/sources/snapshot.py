@@ -10,12 +10,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.image_header import jpeg_size
+
 SNAPSHOT_SUFFIXES = (".jpg", ".jpeg", ".png")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_START = b"\xff\xd8"
 JPEG_END = b"\xff\xd9"
-_JPEG_FRAME_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
-_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
 _TRAILING_PADDING = b"\x00\r\n\t "
 
 
@@ -67,33 +67,9 @@ def _inspect_png(data: bytes) -> SnapshotInfo:
 
 
 def _inspect_jpeg(data: bytes) -> SnapshotInfo:
-    width, height = _jpeg_size(data)
+    size = jpeg_size(data)
+    if size is None:
+        raise SnapshotError("JPEG segments are corrupt or hold no frame header")
+    width, height = size
     complete = data.rstrip(_TRAILING_PADDING).endswith(JPEG_END)
     return SnapshotInfo("jpeg", width, height, complete)
-
-
-def _jpeg_size(data: bytes) -> tuple[int, int]:
-    """Width and height from the first start-of-frame segment."""
-    index = 2
-    while index + 4 <= len(data):
-        if data[index] != 0xFF:
-            raise SnapshotError("JPEG segments are corrupt")
-        marker = data[index + 1]
-        if marker == 0xFF:  # fill byte
-            index += 1
-            continue
-        if marker in _JPEG_STANDALONE:
-            index += 2
-            continue
-        if marker in (0xDA, 0xD9):
-            break
-        length = struct.unpack(">H", data[index + 2 : index + 4])[0]
-        if marker in _JPEG_FRAME_MARKERS:
-            if index + 9 > len(data):
-                break
-            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
-            return width, height
-        if length < 2:
-            raise SnapshotError("JPEG segments are corrupt")
-        index += 2 + length
-    raise SnapshotError("JPEG without a frame header")

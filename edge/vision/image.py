@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from edge.image_header import header_size, sniff
 from edge.vision.errors import ImageError
 
 MAX_PIXELS = 50_000_000  # 50 megapixels: larger than any camera frame, far below a decompression bomb
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    """Width and height from a JPEG's SOF marker, without decoding the picture."""
-    i = 2
-    while i + 9 < len(data):
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            i += 2
-            continue
-        length = struct.unpack(">H", data[i + 2 : i + 4])[0]
-        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            height, width = struct.unpack(">HH", data[i + 5 : i + 9])
-            return width, height
-        i += 2 + length
-    return None
-
-
-def _png_size(data: bytes) -> tuple[int, int] | None:
-    if len(data) >= 24 and data[12:16] == b"IHDR":
-        width, height = struct.unpack(">II", data[16:24])
-        return width, height
-    return None
-
-
 def _check_header(data: bytes, max_pixels: int) -> None:
-    size = None
-    if data[:2] == b"\xff\xd8":
-        if b"\xff\xd9" not in data[-4096:]:
-            raise ImageError("truncated JPEG: the end-of-image marker is missing")
-        size = _jpeg_size(data)
-    elif data[:8] == b"\x89PNG\r\n\x1a\n":
-        size = _png_size(data)
+    kind = sniff(data)
+    if kind == "jpeg" and b"\xff\xd9" not in data[-4096:]:
+        raise ImageError("truncated JPEG: the end-of-image marker is missing")
+    size = header_size(kind, data) if kind is not None else None
     if size is not None and size[0] * size[1] > max_pixels:
         raise ImageError(f"image too large: {size[0]}x{size[1]} pixels, the limit is {max_pixels}")
 

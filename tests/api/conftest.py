@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pymysql
 import pytest
 from fastapi import FastAPI
 
@@ -24,6 +23,7 @@ from edge.storage.database import Database
 from edge.storage.migrations import migrate
 from edge.vision.recognizer import PlateRecognizer
 from tests.services import MARIADB, require_service
+from tests.storage.factories import drop_mariadb_database
 
 with warnings.catch_warnings():  # starlette asks for httpx2, which is not a dependency of ours
     warnings.simplefilter("ignore")
@@ -66,16 +66,6 @@ class FakeDaemon:
 
     def status(self) -> Mapping[str, Any]:
         return {"site": "test-site", "uptime_s": 12.5, "cameras": self.cameras, "outbox": {"history": 0}}
-
-
-def drop_mariadb_database(name: str) -> None:
-    connection = pymysql.connect(host=MARIADB[0], port=MARIADB[1], user="root", password="", connect_timeout=5)
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        connection.commit()
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="session")

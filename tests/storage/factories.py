@@ -50,7 +50,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _drop_mariadb_database(name: str) -> None:
+def drop_mariadb_database(name: str) -> None:
     connection = pymysql.connect(host=MARIADB[0], port=MARIADB[1], user="root", password="", connect_timeout=5)
     try:
         with connection.cursor() as cursor:
@@ -66,7 +66,7 @@ def mariadb_url() -> Iterator[str]:
     require_service("MariaDB", MARIADB)
     name = f"cw_test_{uuid.uuid4().hex[:16]}"
     yield f"mysql://root@{MARIADB[0]}:{MARIADB[1]}/{name}"
-    _drop_mariadb_database(name)
+    drop_mariadb_database(name)
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
@@ -78,4 +78,4 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     require_service("MariaDB", MARIADB)
     name = f"cw_test_{uuid.uuid4().hex[:16]}"
     yield f"mysql://root@{MARIADB[0]}:{MARIADB[1]}/{name}"
-    _drop_mariadb_database(name)
+    drop_mariadb_database(name)
