@@ -40,6 +40,7 @@ class Detection:
     box: Box
     confidence: float
     class_id: int
+    class_scores: tuple[float, ...] = field(default=(), compare=False, repr=False)  # every class, when kept
 
 
 @dataclass(frozen=True)

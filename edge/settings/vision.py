@@ -25,6 +25,10 @@ class VisionSettings(BaseSettings):
     detector_confidence: float = Field(default=0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
     reader_confidence: float = Field(default=0.2, gt=0, lt=1, description="Lowest character confidence kept.")
     max_substitutions: int = Field(default=2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
+    min_twin_score: float = Field(
+        default=0.1, ge=0, le=1,
+        description="A format rule swaps a character for its look-alike (0/O, 1/I...) only where the reader "
+                    "scored the look-alike at least this high; 0 allows every swap.")
     formats: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_FORMATS.items()},
         description="Plate patterns per region, in priority order (L letter, D digit, A any, L{1,3} counts).",
@@ -50,4 +54,5 @@ class VisionSettings(BaseSettings):
             reader_confidence=self.reader_confidence,
             formats=tuple(PlateFormat(region, tuple(p)) for region, p in self.formats.items()),
             max_substitutions=self.max_substitutions,
+            min_twin_score=self.min_twin_score,
         )

@@ -35,11 +35,13 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int
 
 
 def decode(output: np.ndarray, fit: Letterbox, image_width: int, image_height: int, *,
-           conf_threshold: float, iou_threshold: float, max_detections: int = 100) -> list[Detection]:
+           conf_threshold: float, iou_threshold: float, max_detections: int = 100,
+           keep_class_scores: bool = False) -> list[Detection]:
     """Turn a (1, 4+C, N) YOLOv8 output into detections in original-image pixels.
 
     Boxes come as centre x, centre y, width, height in model-input pixels. NMS is class-agnostic:
-    plates do not overlap plates, and characters do not overlap characters.
+    plates do not overlap plates, and characters do not overlap characters. With
+    ``keep_class_scores`` each detection carries the score of every class, not only the best.
     """
     preds = output[0].T  # N x (4+C)
     scores_all = preds[:, 4:]
@@ -48,7 +50,7 @@ def decode(output: np.ndarray, fit: Letterbox, image_width: int, image_height: i
     mask = scores >= conf_threshold
     if not mask.any():
         return []
-    xywh, scores, class_ids = preds[mask, :4], scores[mask], class_ids[mask]
+    xywh, scores, class_ids, all_scores = preds[mask, :4], scores[mask], class_ids[mask], scores_all[mask]
     boxes = np.empty_like(xywh)
     boxes[:, 0] = (xywh[:, 0] - xywh[:, 2] / 2 - fit.pad_x) / fit.scale
     boxes[:, 1] = (xywh[:, 1] - xywh[:, 3] / 2 - fit.pad_y) / fit.scale
@@ -58,7 +60,8 @@ def decode(output: np.ndarray, fit: Letterbox, image_width: int, image_height: i
     boxes[:, [1, 3]] = boxes[:, [1, 3]].clip(0, image_height)
     keep = nms(boxes, scores, iou_threshold)[:max_detections]
     return [
-        Detection(Box(*(float(v) for v in boxes[i])), float(scores[i]), int(class_ids[i]))
+        Detection(Box(*(float(v) for v in boxes[i])), float(scores[i]), int(class_ids[i]),
+                  tuple(float(v) for v in all_scores[i]) if keep_class_scores else ())
         for i in keep
         if boxes[i, 2] > boxes[i, 0] and boxes[i, 3] > boxes[i, 1]
     ]

@@ -36,6 +36,7 @@ class CharacterReader:
         self.names = names
         self.conf_threshold = conf_threshold
         self.iou_threshold = iou_threshold
+        self._class_ids = {name: i for i, name in enumerate(names)}
 
     def read(self, crop: np.ndarray) -> CropReading:
         """The characters in ``crop`` (HxWx3 BGR), in reading order."""
@@ -44,8 +45,15 @@ class CharacterReader:
         output = self.model.run(blob)
         height, width = crop.shape[:2]
         found = decode(output, fit, width, height, conf_threshold=self.conf_threshold,
-                       iou_threshold=self.iou_threshold, max_detections=24)
+                       iou_threshold=self.iou_threshold, max_detections=24, keep_class_scores=True)
         return CropReading(tuple(tuple(row) for row in reading_order(found)))
+
+    def class_score(self, found: Detection, name: str | None) -> float:
+        """The score the model gave class ``name`` for ``found`` (0 for no name or an unknown class)."""
+        index = self._class_ids.get(name or "")
+        if index is None or index >= len(found.class_scores):
+            return 0.0
+        return found.class_scores[index]
 
     def text(self, reading: CropReading) -> str:
         return "".join(self.names[d.class_id] for d in reading.characters)

@@ -13,7 +13,7 @@ import numpy as np
 from edge.domain import Box, CharRead, Detection, ImageRead, PlateRead
 from edge.vision.crop import crop_plate
 from edge.vision.detector import PlateDetector
-from edge.vision.formats import PlateFormat, apply_formats, default_formats
+from edge.vision.formats import PlateFormat, apply_formats, default_formats, twin_of
 from edge.vision.onnx_model import OnnxModel
 from edge.vision.reader import CharacterReader, CropReading
 
@@ -31,6 +31,7 @@ class RecognizerConfig:
     reader_confidence: float = 0.2
     formats: tuple[PlateFormat, ...] = field(default_factory=default_formats)
     max_substitutions: int = 2
+    min_twin_score: float = 0.1  # a format rule swaps a character only where the reader scored its twin this high
 
 
 def _row_angle(reading: CropReading) -> float:
@@ -106,7 +107,9 @@ class PlateRecognizer:
             for d in line
         )
         raw = "".join(c.char for c in chars)
-        match = apply_formats(raw, self.config.formats, self.config.max_substitutions)
+        twins = [self.reader.class_score(d, twin_of(self.reader.names[d.class_id])) for d in reading.characters]
+        match = apply_formats(raw, self.config.formats, self.config.max_substitutions, twins,
+                              self.config.min_twin_score)
         if match.text != raw:
             chars = tuple(CharRead(t, c.confidence, c.box, c.row) for t, c in zip(match.text, chars, strict=True))
         confidence = min((c.confidence for c in chars), default=0.0)

@@ -42,3 +42,12 @@ def test_decode_picks_the_best_class_and_clips_to_the_image() -> None:
 def test_decode_of_nothing_is_empty() -> None:
     out = _output([[5, 5, 20, 20, 0.01]])
     assert decode(out, Letterbox(1, 0, 0), 100, 100, conf_threshold=0.25, iou_threshold=0.5) == []
+
+
+def test_decode_keeps_every_class_score_only_when_asked() -> None:
+    fit = Letterbox(scale=1.0, pad_x=0, pad_y=0)
+    out = _output([[50, 50, 20, 20, 0.3, 0.6, 0.1]])
+    (plain,) = decode(out, fit, 100, 100, conf_threshold=0.25, iou_threshold=0.5)
+    (kept,) = decode(out, fit, 100, 100, conf_threshold=0.25, iou_threshold=0.5, keep_class_scores=True)
+    assert plain.class_scores == ()
+    assert np.allclose(kept.class_scores, [0.3, 0.6, 0.1]) and kept.class_id == 1

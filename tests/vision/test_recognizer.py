@@ -135,3 +135,16 @@ def test_slanted_plate_is_straightened_and_read(recognizer: PlateRecognizer) -> 
     assert plate.raw_text == text
     xs = [c.box.x1 for c in plate.chars]
     assert xs == sorted(xs)
+
+
+def test_reader_scores_every_class_of_each_character(recognizer: PlateRecognizer) -> None:
+    image = read_image(IMAGES / "ro-B58DTK.jpg")
+    plate = recognizer.read(image).plates[0]
+    box = plate.box
+    reading = recognizer.reader.read(image[int(box.y1):int(box.y2), int(box.x1):int(box.x2)])
+    reader = recognizer.reader
+    assert reading.characters
+    for found in reading.characters:
+        assert len(found.class_scores) == len(reader.names)
+        assert reader.class_score(found, reader.names[found.class_id]) == pytest.approx(found.confidence)
+        assert reader.class_score(found, None) == 0.0 and reader.class_score(found, "#") == 0.0
