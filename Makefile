@@ -8,6 +8,7 @@ SHARED ?= ../shared/datasets
 BUILD := build
 HOURS ?= 2
 WORKERS ?= 2
+MODELS ?= detector reader
 DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
 
 .PHONY: run test lint bench soak eval models models-data fonts clean
@@ -61,7 +62,7 @@ models-data: $(TRAIN_BIN)/.installed fonts
 	$(TRAIN_BIN)/python -m edge.training.pipeline data --shared $(SHARED) --build $(BUILD)
 
 models: models-data
-	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS)
+	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS) --models $(MODELS)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache

@@ -23,6 +23,12 @@ class VisionSettings(BaseSettings):
     reader_model: str = Field(default="plate-reader.onnx", description="Character reader file, relative to models_dir.")
     threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads per model call.")
     detector_confidence: float = Field(default=0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
+    detector_tiles: int = Field(
+        default=1, ge=1, le=4,
+        description="1: the detector sees the whole frame. 2 (or more): it also runs on a 2x2 grid of overlapping "
+                    "windows, finding plates under 40 px wide far more often, at five times the detector's time.")
+    tile_confidence: float = Field(
+        default=0.5, gt=0, lt=1, description="Lowest confidence of a plate found only in a tile.")
     reader_confidence: float = Field(default=0.2, gt=0, lt=1, description="Lowest character confidence kept.")
     max_substitutions: int = Field(default=2, ge=0, le=4, description="Most letter/digit swaps a format rule may make.")
     min_twin_score: float = Field(
@@ -51,6 +57,8 @@ class VisionSettings(BaseSettings):
             reader_path=self.models_dir / self.reader_model,
             threads=self.threads,
             detector_confidence=self.detector_confidence,
+            detector_tiles=self.detector_tiles,
+            tile_confidence=self.tile_confidence,
             reader_confidence=self.reader_confidence,
             formats=tuple(PlateFormat(region, tuple(p)) for region, p in self.formats.items()),
             max_substitutions=self.max_substitutions,

@@ -111,12 +111,13 @@ RECIPES = (
 )
 
 
-def train_and_export(build: Path, device: str, hours: float, workers: int) -> None:
+def train_and_export(build: Path, device: str, hours: float, workers: int,
+                     names: tuple[str, ...] = tuple(r.name for r in RECIPES)) -> None:
     from edge.training.train import TrainJob, export, train  # noqa: PLC0415
 
     version = dt.date.today().isoformat()
     on_gpu = device != "cpu"
-    for recipe in RECIPES:
+    for recipe in (r for r in RECIPES if r.name in names):
         job = TrainJob(recipe.name, build / recipe.name / "data.yaml", recipe.train_imgsz, epochs=150, hours=hours,
                        start=_start_point(recipe.name), runs=build / "runs", device=device,
                        batch=recipe.gpu_batch if on_gpu else 32, lr0=recipe.lr0, workers=workers,
@@ -138,13 +139,15 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
+    parser.add_argument("--models", nargs="+", choices=[r.name for r in RECIPES], default=[r.name for r in RECIPES],
+                        help="which models to train (default both)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step == "data":
         build_detector_dataset(args.shared, args.build, args.scenes)
         build_reader_dataset(args.shared, args.build, args.rendered)
     else:
-        train_and_export(args.build, args.device, args.hours, args.workers)
+        train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,8 @@ class RecognizerConfig:
     reader_path: Path
     threads: int = 1
     detector_confidence: float = 0.25
+    detector_tiles: int = 1  # above 1: also a tiles x tiles grid of windows, for small plates
+    tile_confidence: float = 0.5
     reader_confidence: float = 0.2
     formats: tuple[PlateFormat, ...] = field(default_factory=default_formats)
     max_substitutions: int = 2
@@ -70,7 +72,8 @@ class PlateRecognizer:
 
     @classmethod
     def from_config(cls, config: RecognizerConfig) -> PlateRecognizer:
-        detector = PlateDetector(OnnxModel(config.detector_path, config.threads), config.detector_confidence)
+        detector = PlateDetector(OnnxModel(config.detector_path, config.threads), config.detector_confidence,
+                                 tiles=config.detector_tiles, tile_confidence=config.tile_confidence)
         reader = CharacterReader(OnnxModel(config.reader_path, config.threads), config.reader_confidence)
         return cls(detector, reader, config)
 

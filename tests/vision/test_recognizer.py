@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from edge.domain import Box, Detection, PlateRead
+from edge.settings.vision import VisionSettings
 from edge.vision.image import read_image
 from edge.vision.postprocess import box_iou
 from edge.vision.recognizer import PlateRecognizer
@@ -148,3 +149,30 @@ def test_reader_scores_every_class_of_each_character(recognizer: PlateRecognizer
         assert len(found.class_scores) == len(reader.names)
         assert reader.class_score(found, reader.names[found.class_id]) == pytest.approx(found.confidence)
         assert reader.class_score(found, None) == 0.0 and reader.class_score(found, "#") == 0.0
+
+
+def _distant_camera_frame(photo: np.ndarray, shrink: int, at: tuple[int, int]) -> np.ndarray:
+    """A 1920x1080 frame of blur with the photo shrunk into it: its plate becomes a distant one."""
+    frame = cv2.GaussianBlur(cv2.resize(photo, (1920, 1080)), (0, 0), 25)
+    small = cv2.resize(photo, None, fx=1 / shrink, fy=1 / shrink, interpolation=cv2.INTER_AREA)
+    frame[at[1]:at[1] + small.shape[0], at[0]:at[0] + small.shape[1]] = small
+    return frame
+
+
+def test_tiles_find_and_read_a_distant_plate() -> None:
+    # B58DTK is 182 px wide in the photo, 61 px in this 1920x1080 frame: 16 px in the 512 px input.
+    frame = _distant_camera_frame(read_image(IMAGES / "ro-B58DTK.jpg"), 3, (700, 500))
+    tiled = PlateRecognizer.from_config(VisionSettings(detector_tiles=2).recognizer_config())
+    plates = tiled.read(frame).plates
+    iou, found = _best_match(plates, [700 + 468.8 / 3, 500 + 390.2 / 3, 700 + 651.1 / 3, 500 + 440.4 / 3])
+    assert found is not None and iou > 0.5, plates
+    assert found.text == "B58DTK"
+
+
+def test_a_plate_across_tile_edges_is_reported_once() -> None:
+    photo = read_image(IMAGES / "ro-B58DTK.jpg")
+    frame = cv2.resize(photo, (1920, 1080))  # the plate spans x 937-1302: across the left window's edge
+    tiled = PlateRecognizer.from_config(VisionSettings(detector_tiles=2).recognizer_config())
+    boxes = [[p.box.x1, p.box.y1, p.box.x2, p.box.y2] for p in tiled.read(frame).plates]
+    overlapping = box_iou(np.array([937.6, 780.4, 1302.2, 880.8]), np.array(boxes)) > 0.1 if boxes else []
+    assert sum(overlapping) == 1, boxes
