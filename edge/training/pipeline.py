@@ -111,8 +111,11 @@ RECIPES = (
 )
 
 
+MODEL_NAMES = tuple(recipe.name for recipe in RECIPES)
+
+
 def train_and_export(build: Path, device: str, hours: float, workers: int,
-                     names: tuple[str, ...] = tuple(r.name for r in RECIPES)) -> None:
+                     names: tuple[str, ...] = MODEL_NAMES) -> None:
     from edge.training.train import TrainJob, export, train  # noqa: PLC0415
 
     version = dt.date.today().isoformat()
@@ -139,7 +142,7 @@ def main() -> None:
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
-    parser.add_argument("--models", nargs="+", choices=[r.name for r in RECIPES], default=[r.name for r in RECIPES],
+    parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES),
                         help="which models to train (default both)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
