@@ -8,12 +8,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.training.render.photo_backgrounds import _plate_free_photo
-from edge.training.render.pixels import Image8, PixelBox, _u8
+from edge.training.render.photo_backgrounds import plate_free_photo
+from edge.training.render.pixels import Image8, PixelBox, u8
 from edge.training.render.plate_fonts import FontSet
 from edge.training.render.plate_layouts import LAYOUTS
 from edge.training.render.plate_rendering import render_plate
-from edge.training.render.random_draws import _pick
+from edge.training.render.random_draws import pick
 from edge.training.render.reader_samples import reader_sample
 from edge.vision.charset import CHARSET
 
@@ -21,8 +21,8 @@ from edge.vision.charset import CHARSET
 def _tile(image: Image8, boxes: Sequence[PixelBox], caption: str, size: tuple[int, int] = (300, 190)) -> Image8:
     tw, th = size
     s = min(tw / image.shape[1], (th - 16) / image.shape[0])
-    scaled = _u8(cv2.resize(image, (max(1, round(image.shape[1] * s)), max(1, round(image.shape[0] * s))),
-                            interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR))
+    scaled = u8(cv2.resize(image, (max(1, round(image.shape[1] * s)), max(1, round(image.shape[0] * s))),
+                           interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR))
     tile = np.full((th, tw, 3), 60, np.uint8)
     tile[:scaled.shape[0], :scaled.shape[1]] = scaled
     for x1, y1, x2, y2 in boxes:
@@ -41,7 +41,7 @@ def draw_sheet(out: Path, seed: int = 0, *, count: int = 48, effects: bool = Tru
     for i in range(count):
         layout = LAYOUTS[i % len(LAYOUTS)]
         if reader:
-            photo = _plate_free_photo(rng, _pick(rng, backgrounds)) if backgrounds else None
+            photo = plate_free_photo(rng, pick(rng, backgrounds)) if backgrounds else None
             crop, rboxes = reader_sample(rng, photo, layout=layout, fonts=fonts)
             text = "".join(CHARSET[c] for c, *_ in rboxes)
             tiles.append(_tile(crop, [b[1:] for b in rboxes], f"{layout} {text}"))

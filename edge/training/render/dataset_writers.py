@@ -9,13 +9,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.training.render.photo_backgrounds import _plate_free, _plate_free_photo, _read_photo
+from edge.training.render.photo_backgrounds import plate_free, plate_free_photo, read_photo
 from edge.training.render.pixels import Image8, PixelBox
 from edge.training.render.plate_fonts import FontSet
 from edge.training.render.plate_types import EffectConfig
-from edge.training.render.random_draws import _chance, _pick
+from edge.training.render.random_draws import chance, pick
 from edge.training.render.reader_samples import reader_sample
-from edge.training.render.scene_composition import _photo_boxes, _scene
+from edge.training.render.scene_composition import compose_scene, photo_boxes
 from edge.training.sources import RealImage
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ def write_reader_set(out: Path, count: int, seed: int, backgrounds: list[Path],
     start = time.monotonic()
     for i in range(count):
         if backgrounds and i % BACKGROUND_REUSE == 0:
-            photo = _plate_free_photo(rng, _pick(rng, backgrounds))
-        crop, boxes = reader_sample(rng, photo if _chance(rng, 0.85) else None, fonts=fonts, config=config)
+            photo = plate_free_photo(rng, pick(rng, backgrounds))
+        crop, boxes = reader_sample(rng, photo if chance(rng, 0.85) else None, fonts=fonts, config=config)
         name = f"render{seed}_{i:06d}"
         cv2.imwrite(str(images / f"{name}.jpg"), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
         h, w = crop.shape[:2]
@@ -71,12 +71,12 @@ def write_scene_set(out: Path, count: int, seed: int, backgrounds: list[RealImag
     for _ in range(count * 5):
         if written >= count:
             break
-        real = _pick(rng, photos)
-        photo = _read_photo(real.image)
+        real = pick(rng, photos)
+        photo = read_photo(real.image)
         if photo is None:
             continue
-        boxes = _photo_boxes(real, photo.shape[1], photo.shape[0])
-        result = _plate_free(rng, photo, boxes) if _chance(rng, 0.1) else _scene(rng, photo, boxes, fonts, cfg)
+        boxes = photo_boxes(real, photo.shape[1], photo.shape[0])
+        result = plate_free(rng, photo, boxes) if chance(rng, 0.1) else compose_scene(rng, photo, boxes, fonts, cfg)
         if result is None:
             continue
         scene, plates = result

@@ -7,51 +7,51 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.training.render.pixels import Image8, PixelBox, _f32, _u8
+from edge.training.render.pixels import Image8, PixelBox, f32, u8
 from edge.training.render.plate_mounting import CAR_PAINTS
-from edge.training.render.random_draws import Rng, _chance, _jitter, _pick, _uni
+from edge.training.render.random_draws import Rng, chance, jitter, pick, uni
 
 
-def _texture(rng: Rng, h: int, w: int) -> Image8:
+def texture(rng: Rng, h: int, w: int) -> Image8:
     """A synthetic surrounding: car paint, blotchy clutter or a grille."""
     kind = int(rng.integers(3))
-    base = _f32(_jitter(rng, _pick(rng, CAR_PAINTS), 20))
+    base = f32(jitter(rng, pick(rng, CAR_PAINTS), 20))
     if kind == 0:
-        shade = np.linspace(_uni(rng, 0.6, 1.2), _uni(rng, 0.5, 1.1), h, dtype=np.float32)[:, None, None]
+        shade = np.linspace(uni(rng, 0.6, 1.2), uni(rng, 0.5, 1.1), h, dtype=np.float32)[:, None, None]
         f = np.broadcast_to(base * shade, (h, w, 3)).copy()
     elif kind == 1:
         grey = np.zeros((h, w), np.float32)
         for cell in (3, 12, 40):
             noise = rng.random((max(2, h // cell), max(2, w // cell))).astype(np.float32)
-            grey += cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC) * _uni(rng, 0.2, 0.6)
-        f = grey[..., None] * base * _uni(rng, 0.6, 1.0) + _f32(rng.uniform(0, 30, 3))
+            grey += cv2.resize(noise, (w, h), interpolation=cv2.INTER_CUBIC) * uni(rng, 0.2, 0.6)
+        f = grey[..., None] * base * uni(rng, 0.6, 1.0) + f32(rng.uniform(0, 30, 3))
     else:
         f = np.broadcast_to(base * 0.4, (h, w, 3)).copy()
         step = max(3, int(rng.integers(4, 16)))
         f[::step] = base
         f[1::step] = base * 0.8
-    return _u8(f + rng.normal(0, 4, f.shape[:2])[..., None])
+    return u8(f + rng.normal(0, 4, f.shape[:2])[..., None])
 
 
-def _photo_patch(rng: Rng, photo: Image8, h: int, w: int) -> Image8:
+def photo_patch(rng: Rng, photo: Image8, h: int, w: int) -> Image8:
     """A random crop of ``photo`` at a random scale, resized to h by w."""
     ph, pw = photo.shape[:2]
-    scale = _uni(rng, 0.5, 2.0)
+    scale = uni(rng, 0.5, 2.0)
     cw = int(np.clip(w / scale, 8, pw))
     ch = int(np.clip(cw * h / w, 8, ph))
     cw = int(np.clip(ch * w / h, 8, pw))
     x, y = int(rng.integers(0, pw - cw + 1)), int(rng.integers(0, ph - ch + 1))
     patch = photo[y:y + ch, x:x + cw]
-    if _chance(rng, 0.5):
+    if chance(rng, 0.5):
         patch = patch[:, ::-1]
-    return _u8(cv2.resize(np.ascontiguousarray(patch), (w, h), interpolation=cv2.INTER_LINEAR))
+    return u8(cv2.resize(np.ascontiguousarray(patch), (w, h), interpolation=cv2.INTER_LINEAR))
 
 
-def _read_photo(path: Path) -> Image8 | None:
+def read_photo(path: Path) -> Image8 | None:
     image = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if image is None or float(image.mean()) < 8:  # unreadable, or one of the all-black frames
         return None
-    return _u8(image)
+    return u8(image)
 
 
 def _label_boxes(image: Path, w: int, h: int) -> list[PixelBox]:
@@ -71,29 +71,29 @@ def _label_boxes(image: Path, w: int, h: int) -> list[PixelBox]:
     return boxes
 
 
-def _overlaps(a: PixelBox, b: PixelBox, margin: float = 0.0) -> bool:
+def overlaps(a: PixelBox, b: PixelBox, margin: float = 0.0) -> bool:
     mx, my = (b[2] - b[0]) * margin, (b[3] - b[1]) * margin
     return a[0] < b[2] + mx and b[0] - mx < a[2] and a[1] < b[3] + my and b[1] - my < a[3]
 
 
-def _plate_free(rng: Rng, photo: Image8, boxes: list[PixelBox]) -> tuple[Image8, list[PixelBox]] | None:
+def plate_free(rng: Rng, photo: Image8, boxes: list[PixelBox]) -> tuple[Image8, list[PixelBox]] | None:
     """A crop of the photo that holds none of its plate boxes: a negative for the detector."""
     h, w = photo.shape[:2]
     for _ in range(30):
-        cw, ch = int(w * _uni(rng, 0.3, 0.7)), int(h * _uni(rng, 0.3, 0.7))
+        cw, ch = int(w * uni(rng, 0.3, 0.7)), int(h * uni(rng, 0.3, 0.7))
         x, y = int(rng.integers(0, w - cw + 1)), int(rng.integers(0, h - ch + 1))
-        if not any(_overlaps((x, y, x + cw, y + ch), b, 0.05) for b in boxes):
+        if not any(overlaps((x, y, x + cw, y + ch), b, 0.05) for b in boxes):
             return np.ascontiguousarray(photo[y:y + ch, x:x + cw]), []
     return None
 
 
-def _plate_free_photo(rng: Rng, path: Path) -> Image8 | None:
+def plate_free_photo(rng: Rng, path: Path) -> Image8 | None:
     """A background photo, cut to a region without any of its labelled plates."""
-    photo = _read_photo(path)
+    photo = read_photo(path)
     if photo is None:
         return None
     boxes = _label_boxes(path, photo.shape[1], photo.shape[0])
     if not boxes:
         return photo
-    free = _plate_free(rng, photo, boxes)
+    free = plate_free(rng, photo, boxes)
     return free[0] if free is not None else None

@@ -12,9 +12,9 @@ ReaderBox = tuple[int, float, float, float, float]  # class index into CHARSET, 
 PixelBox = tuple[float, float, float, float]  # x1, y1, x2, y2
 
 
-def _u8(a: object) -> Image8:
+def u8(a: object) -> Image8:
     return np.clip(np.asarray(a, dtype=np.float32), 0, 255).astype(np.uint8)
 
 
-def _f32(a: object) -> Floats:
+def f32(a: object) -> Floats:
     return np.asarray(a, dtype=np.float32)

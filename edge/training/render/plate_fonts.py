@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from edge.training.fonts import find_decor_fonts, find_plate_fonts, is_preferred_face
-from edge.training.render.random_draws import Rng, _chance, _pick, _uni
+from edge.training.render.random_draws import Rng, chance, pick, uni
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class FontSet:
         return FontSet(plate, tuple(find_decor_fonts()) or plate)
 
 
-def _load_font(path: Path | None, size: int) -> Font:
+def load_font(path: Path | None, size: int) -> Font:
     size = max(4, size)
     return ImageFont.truetype(str(path), size) if path is not None else ImageFont.load_default(size)
 
@@ -69,25 +69,25 @@ def _choose_font(rng: Rng, fonts: FontSet, layout: str) -> Path | None:
     if not fonts.plate:
         return None
     hinted = [f for f in fonts.plate if any(h in f.name.lower() for h in FONT_HINTS.get(layout, ()))]
-    if hinted and _chance(rng, 0.45):
-        return _pick(rng, hinted)
+    if hinted and chance(rng, 0.45):
+        return pick(rng, hinted)
     weights = np.array([2.0 if is_preferred_face(f) else 1.0 for f in fonts.plate])
     return fonts.plate[int(rng.choice(len(fonts.plate), p=weights / weights.sum()))]
 
 
-def _choose_style(rng: Rng, fonts: FontSet, layout: str, emboss: float = 0.0) -> _Style:
+def choose_style(rng: Rng, fonts: FontSet, layout: str, emboss: float = 0.0) -> _Style:
     path = _choose_font(rng, fonts, layout)
-    font = _load_font(path, 100)
+    font = load_font(path, 100)
     cap = _cap_ratio(font, 100)
     widths = [font.getbbox(c, anchor="ls") for c in "0AHMN8"]
     natural = float(np.mean([(b[2] - b[0]) for b in widths])) / (cap * 100)
     lo, hi = CHAR_ASPECT.get(layout, (0.5, 0.65))
-    squeeze = float(np.clip(_uni(rng, lo, hi) / natural, 0.6, 1.15))
-    stroke = 0.0 if _chance(rng, 0.6) else _uni(rng, 0.01, 0.035)
-    return _Style(path, cap, squeeze, stroke, _uni(rng, 0.05, 0.17), _uni(rng, 0.25, 0.6), emboss)
+    squeeze = float(np.clip(uni(rng, lo, hi) / natural, 0.6, 1.15))
+    stroke = 0.0 if chance(rng, 0.6) else uni(rng, 0.01, 0.035)
+    return _Style(path, cap, squeeze, stroke, uni(rng, 0.05, 0.17), uni(rng, 0.25, 0.6), emboss)
 
 
-def _glyph_mask(font: Font, char: str, stroke: int, squeeze: float) -> tuple[Image.Image, float]:
+def glyph_mask(font: Font, char: str, stroke: int, squeeze: float) -> tuple[Image.Image, float]:
     """Tight ink mask of one glyph, and how far its top is above the baseline."""
     left, top, right, bottom = (int(v) for v in font.getbbox(char, stroke_width=stroke, anchor="ls"))
     pad = 2 + stroke

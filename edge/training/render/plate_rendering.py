@@ -5,46 +5,46 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from edge.training.render.camera_effects import _camera
-from edge.training.render.photo_backgrounds import _photo_patch, _texture
-from edge.training.render.pixels import Image8, _u8
+from edge.training.render.camera_effects import camera
+from edge.training.render.photo_backgrounds import photo_patch, texture
+from edge.training.render.pixels import Image8, u8
 from edge.training.render.plate_fonts import FontSet
-from edge.training.render.plate_layouts import _draw_plate
-from edge.training.render.plate_mounting import _flat_sprite, _mounted
-from edge.training.render.plate_types import CharBox, EffectConfig, RenderedPlate, _Flat
-from edge.training.render.random_draws import Rng, _loguni, _uni
-from edge.training.render.sprite_warping import _paste, _shifted, _warp
-from edge.training.render.surface_effects import _surface
+from edge.training.render.plate_layouts import draw_plate
+from edge.training.render.plate_mounting import flat_sprite, mounted
+from edge.training.render.plate_types import CharBox, EffectConfig, FlatPlate, RenderedPlate
+from edge.training.render.random_draws import Rng, loguni, uni
+from edge.training.render.sprite_warping import paste, shifted, warp
+from edge.training.render.surface_effects import surface
 
 
-def _clip_box(box: CharBox, w: int, h: int) -> CharBox:
+def clip_box(box: CharBox, w: int, h: int) -> CharBox:
     return CharBox(box.char, float(np.clip(box.x1, 0, w)), float(np.clip(box.y1, 0, h)), float(np.clip(box.x2, 0, w)),
                    float(np.clip(box.y2, 0, h)))
 
 
-def _median_char_height(flat: _Flat) -> float:
+def _median_char_height(flat: FlatPlate) -> float:
     return float(np.median([g.y2 - g.y1 for g in flat.glyphs])) if flat.glyphs else float(flat.alpha.shape[0]) / 2
 
 
-def _render(rng: Rng, flat: _Flat, cfg: EffectConfig | None, background: Image8 | None) -> RenderedPlate:
+def _render(rng: Rng, flat: FlatPlate, cfg: EffectConfig | None, background: Image8 | None) -> RenderedPlate:
     """Warp the flat plate (``cfg`` None: as drawn), set it in its surroundings and photograph it."""
-    sprite = _mounted(rng, flat) if cfg is not None else _flat_sprite(flat)
-    scale = _loguni(rng, 10, 64) / _median_char_height(flat) if cfg is not None else 1.0
-    placed = _warp(rng, sprite, min(scale, 1.3), cfg)
+    sprite = mounted(rng, flat) if cfg is not None else flat_sprite(flat)
+    scale = loguni(rng, 10, 64) / _median_char_height(flat) if cfg is not None else 1.0
+    placed = warp(rng, sprite, min(scale, 1.3), cfg)
     lo, hi = placed.quad.min(axis=0), placed.quad.max(axis=0)
     qw, qh = float(hi[0] - lo[0]), float(hi[1] - lo[1])
-    mx, my = int(qw * _uni(rng, 0.2, 0.45)) + 4, int(qh * _uni(rng, 0.35, 0.8)) + 4
+    mx, my = int(qw * uni(rng, 0.2, 0.45)) + 4, int(qh * uni(rng, 0.35, 0.8)) + 4
     w, h = int(np.ceil(qw)) + 2 * mx, int(np.ceil(qh)) + 2 * my
-    surround = _photo_patch(rng, background, h, w) if background is not None else _texture(rng, h, w)
+    surround = photo_patch(rng, background, h, w) if background is not None else texture(rng, h, w)
     canvas = surround.astype(np.float32)
     dx, dy = round(mx - float(lo[0])), round(my - float(lo[1]))
-    _paste(canvas, placed, dx, dy)
-    quad, boxes = _shifted(placed, dx, dy)
+    paste(canvas, placed, dx, dy)
+    quad, boxes = shifted(placed, dx, dy)
     plate_mask = np.zeros((h, w), np.float32)
     cv2.fillConvexPoly(plate_mask, np.round(quad).astype(np.int32), 1.0)
     char_h = float(np.median([b.y2 - b.y1 for b in boxes])) if boxes else qh / 2
-    image = _camera(rng, _u8(canvas), plate_mask, char_h, cfg) if cfg is not None else _u8(canvas)
-    return RenderedPlate(image, flat.text, flat.layout, flat.rows, tuple(_clip_box(b, w, h) for b in boxes), quad)
+    image = camera(rng, u8(canvas), plate_mask, char_h, cfg) if cfg is not None else u8(canvas)
+    return RenderedPlate(image, flat.text, flat.layout, flat.rows, tuple(clip_box(b, w, h) for b in boxes), quad)
 
 
 def render_plate(rng: np.random.Generator, layout: str | None = None, text: str | None = None, effects: bool = True,
@@ -58,7 +58,7 @@ def render_plate(rng: np.random.Generator, layout: str | None = None, text: str 
     """
     fonts = fonts or FontSet.find()
     cfg = (config or EffectConfig()) if effects else None
-    flat = _draw_plate(rng, layout, text, fonts)
+    flat = draw_plate(rng, layout, text, fonts)
     if cfg is not None:
-        flat = _surface(rng, flat, cfg)
+        flat = surface(rng, flat, cfg)
     return _render(rng, flat, cfg, background)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from edge.training.render.random_draws import Rng, _chance, _pick
+from edge.training.render.random_draws import Rng, chance, pick
 from edge.vision.charset import DIGITS, LETTERS
 
 NO_IOQ = "ABCDEFGHJKLMNPRSTUVWXYZ"
@@ -20,119 +20,119 @@ PL_CITIES = ("WA", "WE", "WX", "KR", "KRA", "PO", "GD", "WR", "LU", "SK", "EL", 
 UK_AGES = tuple(f"{n:02d}" for n in (*range(2, 26), *range(51, 75)))
 
 
-def _letters(rng: Rng, n: int, alphabet: str = LETTERS) -> str:
-    return "".join(_pick(rng, alphabet) for _ in range(n))
+def letters(rng: Rng, n: int, alphabet: str = LETTERS) -> str:
+    return "".join(pick(rng, alphabet) for _ in range(n))
 
 
-def _digits(rng: Rng, n: int, first_nonzero: bool = False) -> str:
-    text = "".join(_pick(rng, DIGITS) for _ in range(n))
-    return (_pick(rng, DIGITS[1:]) + text[1:]) if first_nonzero and n else text
+def digits(rng: Rng, n: int, first_nonzero: bool = False) -> str:
+    text = "".join(pick(rng, DIGITS) for _ in range(n))
+    return (pick(rng, DIGITS[1:]) + text[1:]) if first_nonzero and n else text
 
 
 def _de_text(rng: Rng) -> str:
-    city = _pick(rng, DE_CITIES)
-    mid = _letters(rng, int(rng.integers(1, 3)), NO_IOQ)
+    city = pick(rng, DE_CITIES)
+    mid = letters(rng, int(rng.integers(1, 3)), NO_IOQ)
     room = min(4, 8 - len(city) - len(mid))
-    number = _digits(rng, int(rng.integers(1, room + 1)), True)
-    suffix = _pick(rng, "EH") if _chance(rng, 0.05) and len(city + mid + number) < 8 else ""
+    number = digits(rng, int(rng.integers(1, room + 1)), True)
+    suffix = pick(rng, "EH") if chance(rng, 0.05) and len(city + mid + number) < 8 else ""
     return f"{city}@{mid} {number}{suffix}"
 
 
 def _ro_text(rng: Rng) -> str:
-    county = _pick(rng, RO_COUNTIES)
-    if _chance(rng, 0.08):  # temporary plate: digits only, red
-        return f"{county} 0{_digits(rng, 5)}"
+    county = pick(rng, RO_COUNTIES)
+    if chance(rng, 0.08):  # temporary plate: digits only, red
+        return f"{county} 0{digits(rng, 5)}"
     n = int(rng.integers(2, 4)) if county == "B" else 2
-    return f"{county} {_digits(rng, n)} {_letters(rng, 3, NO_IOQ)}"
+    return f"{county} {digits(rng, n)} {letters(rng, 3, NO_IOQ)}"
 
 
 def _nl_text(rng: Rng) -> str:
-    d, ll = _digits, _letters
-    return _pick(rng, (f"{d(rng, 2)}-{ll(rng, 3, DUTCH)}-{d(rng, 1)}", f"{d(rng, 1)}-{ll(rng, 3, DUTCH)}-{d(rng, 2)}",
-                       f"{ll(rng, 2, DUTCH)}-{d(rng, 3)}-{ll(rng, 1, DUTCH)}",
-                       f"{ll(rng, 2, DUTCH)}-{ll(rng, 2, DUTCH)}-{d(rng, 2)}",
-                       f"{d(rng, 2)}-{ll(rng, 2, DUTCH)}-{ll(rng, 2, DUTCH)}"))
+    d, ll = digits, letters
+    return pick(rng, (f"{d(rng, 2)}-{ll(rng, 3, DUTCH)}-{d(rng, 1)}", f"{d(rng, 1)}-{ll(rng, 3, DUTCH)}-{d(rng, 2)}",
+                      f"{ll(rng, 2, DUTCH)}-{d(rng, 3)}-{ll(rng, 1, DUTCH)}",
+                      f"{ll(rng, 2, DUTCH)}-{ll(rng, 2, DUTCH)}-{d(rng, 2)}",
+                      f"{d(rng, 2)}-{ll(rng, 2, DUTCH)}-{ll(rng, 2, DUTCH)}"))
 
 
 def _generic_text(rng: Rng) -> str:
-    d, ll = _digits, _letters
-    return _pick(rng, (f"{ll(rng, 3)} {d(rng, 3)}", f"{ll(rng, 2)} {d(rng, 4)}",
-                       f"{ll(rng, 2)}-{d(rng, 3)}-{ll(rng, 2)}", f"{d(rng, 3)} {ll(rng, 3)}",
-                       f"{ll(rng, 2)} {d(rng, 3)}{ll(rng, 2)}", f"{ll(rng, 3)}-{d(rng, 4)}",
-                       f"{ll(rng, 1)}{d(rng, 3)} {ll(rng, 3)}", f"{d(rng, 4)} {ll(rng, 2)}"))
+    d, ll = digits, letters
+    return pick(rng, (f"{ll(rng, 3)} {d(rng, 3)}", f"{ll(rng, 2)} {d(rng, 4)}",
+                      f"{ll(rng, 2)}-{d(rng, 3)}-{ll(rng, 2)}", f"{d(rng, 3)} {ll(rng, 3)}",
+                      f"{ll(rng, 2)} {d(rng, 3)}{ll(rng, 2)}", f"{ll(rng, 3)}-{d(rng, 4)}",
+                      f"{ll(rng, 1)}{d(rng, 3)} {ll(rng, 3)}", f"{d(rng, 4)} {ll(rng, 2)}"))
 
 
-def _eu_text(rng: Rng, country: str) -> list[str]:
-    d, ll = _digits, _letters
+def eu_text(rng: Rng, country: str) -> list[str]:
+    d, ll = digits, letters
     makers: dict[str, Callable[[], str]] = {
         "D": lambda: _de_text(rng),
         "RO": lambda: _ro_text(rng),
         "E": lambda: f"{d(rng, 4)} {ll(rng, 3, CONSONANTS)}",
         "NL": lambda: _nl_text(rng),
-        "I": lambda: f"{ll(rng, 2, NO_IOQU)} {d(rng, 3)}{_pick(rng, ('', ' '))}{ll(rng, 2, NO_IOQU)}",
+        "I": lambda: f"{ll(rng, 2, NO_IOQU)} {d(rng, 3)}{pick(rng, ('', ' '))}{ll(rng, 2, NO_IOQU)}",
         "F": lambda: f"{ll(rng, 2, NO_IOQU)}-{d(rng, 3)}-{ll(rng, 2, NO_IOQU)}",
-        "PL": lambda: f"{_pick(rng, PL_CITIES)} {_pick(rng, (d(rng, 5), d(rng, 4) + ll(rng, 1, NO_IOQ)))}",
+        "PL": lambda: f"{pick(rng, PL_CITIES)} {pick(rng, (d(rng, 5), d(rng, 4) + ll(rng, 1, NO_IOQ)))}",
         "B": lambda: f"{d(rng, 1, True)}-{ll(rng, 3)}-{d(rng, 3)}",
-        "CZ": lambda: f"{d(rng, 1, True)}{ll(rng, 1, NO_IOQ)}{_pick(rng, DIGITS + NO_IOQ)} {d(rng, 4)}",
-        "S": lambda: f"{ll(rng, 3, NO_IOQ)} {d(rng, 2)}{_pick(rng, DIGITS + NO_IOQ)}",
+        "CZ": lambda: f"{d(rng, 1, True)}{ll(rng, 1, NO_IOQ)}{pick(rng, DIGITS + NO_IOQ)} {d(rng, 4)}",
+        "S": lambda: f"{ll(rng, 3, NO_IOQ)} {d(rng, 2)}{pick(rng, DIGITS + NO_IOQ)}",
         "A": lambda: f"{ll(rng, int(rng.integers(1, 3)))}@{d(rng, int(rng.integers(2, 5)), True)}{ll(rng, 1)}",
     }
     make = makers.get(country)
     return [make() if make is not None else _generic_text(rng)]
 
 
-def _uk_text(rng: Rng, _variant: str) -> list[str]:
+def uk_text(rng: Rng, _variant: str) -> list[str]:
     roll = rng.random()
     if roll < 0.85:
-        return [f"{_letters(rng, 2, NO_IOQ)}{_pick(rng, UK_AGES)} {_letters(rng, 3, NO_IOQ)}"]
+        return [f"{letters(rng, 2, NO_IOQ)}{pick(rng, UK_AGES)} {letters(rng, 3, NO_IOQ)}"]
     if roll < 0.93:
-        return [f"{_letters(rng, 1, NO_IOQ)}{_digits(rng, int(rng.integers(1, 4)), True)} {_letters(rng, 3, NO_IOQ)}"]
-    return [f"{_letters(rng, 3, NO_IOQ)} {_digits(rng, int(rng.integers(1, 4)), True)}{_letters(rng, 1, NO_IOQ)}"]
+        return [f"{letters(rng, 1, NO_IOQ)}{digits(rng, int(rng.integers(1, 4)), True)} {letters(rng, 3, NO_IOQ)}"]
+    return [f"{letters(rng, 3, NO_IOQ)} {digits(rng, int(rng.integers(1, 4)), True)}{letters(rng, 1, NO_IOQ)}"]
 
 
-def _us_text(rng: Rng, _variant: str) -> list[str]:
-    d, ll = _digits, _letters
-    return [_pick(rng, (f"{ll(rng, 3)} {d(rng, 4)}", f"{ll(rng, 3)}-{d(rng, 4)}",
-                        f"{d(rng, 1, True)}{ll(rng, 3)}{d(rng, 3)}",
-                        f"{ll(rng, 3)}{d(rng, 4)}", f"{ll(rng, 3)} {d(rng, 3)}", f"{d(rng, 3)} {ll(rng, 3)}",
-                        f"{d(rng, 3)}@{ll(rng, 3)}", f"{ll(rng, 3)}@{d(rng, 3)}",
-                        f"{ll(rng, 2)}{d(rng, 1)} {d(rng, 1)}{ll(rng, 2)}", f"{d(rng, 3)}-{ll(rng, 3)}",
-                        f"{ll(rng, 2)} {d(rng, 5)}", f"{d(rng, 1)}{ll(rng, 2)} {d(rng, 4)}",
-                        f"{ll(rng, int(rng.integers(4, 8)))}"))]
+def us_text(rng: Rng, _variant: str) -> list[str]:
+    d, ll = digits, letters
+    return [pick(rng, (f"{ll(rng, 3)} {d(rng, 4)}", f"{ll(rng, 3)}-{d(rng, 4)}",
+                       f"{d(rng, 1, True)}{ll(rng, 3)}{d(rng, 3)}",
+                       f"{ll(rng, 3)}{d(rng, 4)}", f"{ll(rng, 3)} {d(rng, 3)}", f"{d(rng, 3)} {ll(rng, 3)}",
+                       f"{d(rng, 3)}@{ll(rng, 3)}", f"{ll(rng, 3)}@{d(rng, 3)}",
+                       f"{ll(rng, 2)}{d(rng, 1)} {d(rng, 1)}{ll(rng, 2)}", f"{d(rng, 3)}-{ll(rng, 3)}",
+                       f"{ll(rng, 2)} {d(rng, 5)}", f"{d(rng, 1)}{ll(rng, 2)} {d(rng, 4)}",
+                       f"{ll(rng, int(rng.integers(4, 8)))}"))]
 
 
-def _br_old_text(rng: Rng, _variant: str) -> list[str]:
-    return [f"{_letters(rng, 3)}{_pick(rng, ('-', '-', '-', ' ', '·'))}{_digits(rng, 4)}"]
+def br_old_text(rng: Rng, _variant: str) -> list[str]:
+    return [f"{letters(rng, 3)}{pick(rng, ('-', '-', '-', ' ', '·'))}{digits(rng, 4)}"]
 
 
-def _mercosur_text(rng: Rng, country: str) -> list[str]:
-    d, ll = _digits, _letters
+def mercosur_text(rng: Rng, country: str) -> list[str]:
+    d, ll = digits, letters
     texts = {"BRASIL": f"{ll(rng, 3)}{d(rng, 1)}{ll(rng, 1)}{d(rng, 2)}",
              "ARGENTINA": f"{ll(rng, 2)} {d(rng, 3)} {ll(rng, 2)}",
              "URUGUAY": f"{ll(rng, 3)} {d(rng, 4)}", "PARAGUAY": f"{ll(rng, 4)} {d(rng, 3)}"}
     return [texts[country]]
 
 
-def _two_row_text(rng: Rng, variant: str) -> list[str]:
-    d, ll = _digits, _letters
+def two_row_text(rng: Rng, variant: str) -> list[str]:
+    d, ll = digits, letters
     if variant == "uk":
-        return [f"{ll(rng, 2, NO_IOQ)}{_pick(rng, UK_AGES)}", ll(rng, 3, NO_IOQ)]
+        return [f"{ll(rng, 2, NO_IOQ)}{pick(rng, UK_AGES)}", ll(rng, 3, NO_IOQ)]
     if variant == "asia":
-        return _pick(rng, ([ll(rng, int(rng.integers(2, 4))), d(rng, int(rng.integers(2, 5)), True)],
-                           [ll(rng, 3), f"{d(rng, 4, True)}{ll(rng, 1)}"], [ll(rng, 2), d(rng, 4, True)],
-                           [f"{ll(rng, 2)} {d(rng, 2)}", f"{ll(rng, 2)} {d(rng, 4)}"]))
-    city = _pick(rng, DE_CITIES)
-    return _pick(rng, ([f"{city}@{ll(rng, 2, NO_IOQ)}", d(rng, int(rng.integers(2, 5)), True)],
-                       [f"{ll(rng, 2)} {d(rng, 2)}", ll(rng, 3, NO_IOQ)], [f"{ll(rng, 2)}-{d(rng, 3)}", ll(rng, 2)],
-                       [ll(rng, 3), d(rng, 3)]))
+        return pick(rng, ([ll(rng, int(rng.integers(2, 4))), d(rng, int(rng.integers(2, 5)), True)],
+                          [ll(rng, 3), f"{d(rng, 4, True)}{ll(rng, 1)}"], [ll(rng, 2), d(rng, 4, True)],
+                          [f"{ll(rng, 2)} {d(rng, 2)}", f"{ll(rng, 2)} {d(rng, 4)}"]))
+    city = pick(rng, DE_CITIES)
+    return pick(rng, ([f"{city}@{ll(rng, 2, NO_IOQ)}", d(rng, int(rng.integers(2, 5)), True)],
+                      [f"{ll(rng, 2)} {d(rng, 2)}", ll(rng, 3, NO_IOQ)], [f"{ll(rng, 2)}-{d(rng, 3)}", ll(rng, 2)],
+                      [ll(rng, 3), d(rng, 3)]))
 
 
-def _moto_text(rng: Rng, variant: str) -> list[str]:
-    d, ll = _digits, _letters
+def moto_text(rng: Rng, variant: str) -> list[str]:
+    d, ll = digits, letters
     if variant == "three":
-        return _pick(rng, ([ll(rng, int(rng.integers(1, 3))), d(rng, int(rng.integers(2, 4))), ll(rng, 3)],
-                           [ll(rng, 2), d(rng, 3), ll(rng, 2)], [d(rng, 2), ll(rng, 2), d(rng, 3)]))
-    return _pick(rng, ([ll(rng, 2), f"{d(rng, 3)} {ll(rng, 2)}"], [f"{ll(rng, 2)} {d(rng, 2)}", ll(rng, 3)],
-                       [f"{_pick(rng, DE_CITIES)}@{ll(rng, 1)}", d(rng, 3, True)],
-                       [f"{ll(rng, 2)}-{d(rng, 3)}", ll(rng, 2)],
-                       [ll(rng, 3), d(rng, 3)], [f"{ll(rng, 2)}{d(rng, 1)}", f"{d(rng, 3)}{ll(rng, 1)}"]))
+        return pick(rng, ([ll(rng, int(rng.integers(1, 3))), d(rng, int(rng.integers(2, 4))), ll(rng, 3)],
+                          [ll(rng, 2), d(rng, 3), ll(rng, 2)], [d(rng, 2), ll(rng, 2), d(rng, 3)]))
+    return pick(rng, ([ll(rng, 2), f"{d(rng, 3)} {ll(rng, 2)}"], [f"{ll(rng, 2)} {d(rng, 2)}", ll(rng, 3)],
+                      [f"{pick(rng, DE_CITIES)}@{ll(rng, 1)}", d(rng, 3, True)],
+                      [f"{ll(rng, 2)}-{d(rng, 3)}", ll(rng, 2)],
+                      [ll(rng, 3), d(rng, 3)], [f"{ll(rng, 2)}{d(rng, 1)}", f"{d(rng, 3)}{ll(rng, 1)}"]))

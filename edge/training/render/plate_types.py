@@ -53,7 +53,7 @@ class EffectConfig:
 
 
 @dataclass(frozen=True, eq=False)
-class _Flat:
+class FlatPlate:
     """A plate drawn flat and front-on: BGR pixels, its outline as alpha, and its glyph boxes."""
 
     bgr: Image8
@@ -65,7 +65,7 @@ class _Flat:
 
 
 @dataclass(frozen=True, eq=False)
-class _Sprite:
+class Sprite:
     """Pixels to paste (BGR and alpha 0..1), with where the plate corners and glyph boxes are in them."""
 
     bgr: Image8

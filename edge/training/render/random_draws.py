@@ -13,22 +13,22 @@ Rng = np.random.Generator
 T = TypeVar("T")
 
 
-def _pick(rng: Rng, items: Sequence[T]) -> T:
+def pick(rng: Rng, items: Sequence[T]) -> T:
     return items[int(rng.integers(len(items)))]
 
 
-def _uni(rng: Rng, lo: float, hi: float) -> float:
+def uni(rng: Rng, lo: float, hi: float) -> float:
     return float(rng.uniform(lo, hi))
 
 
-def _chance(rng: Rng, p: float) -> bool:
+def chance(rng: Rng, p: float) -> bool:
     return bool(rng.random() < p)
 
 
-def _loguni(rng: Rng, lo: float, hi: float) -> float:
+def loguni(rng: Rng, lo: float, hi: float) -> float:
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def _jitter(rng: Rng, colour: RGB, amount: int = 12) -> RGB:
+def jitter(rng: Rng, colour: RGB, amount: int = 12) -> RGB:
     r, g, b = (int(np.clip(c + rng.integers(-amount, amount + 1), 0, 255)) for c in colour)
     return r, g, b

@@ -6,7 +6,7 @@ import numpy as np
 
 from edge.training.render.pixels import Floats, Image8, PixelBox, ReaderBox
 from edge.training.render.plate_fonts import FontSet
-from edge.training.render.plate_rendering import _clip_box, render_plate
+from edge.training.render.plate_rendering import clip_box, render_plate
 from edge.training.render.plate_types import CharBox, EffectConfig
 from edge.training.render.random_draws import Rng
 from edge.vision.charset import CHARSET
@@ -39,7 +39,7 @@ def reader_sample(rng: np.random.Generator, background: Image8 | None, *, layout
         cut = crop_plate(plate.image, _detector_box(rng, plate.plate_quad, w, h))
         ch, cw = cut.pixels.shape[:2]
         moved = [CharBox(b.char, b.x1 - cut.x0, b.y1 - cut.y0, b.x2 - cut.x0, b.y2 - cut.y0) for b in plate.char_boxes]
-        clipped = [_clip_box(b, cw, ch) for b in moved]
+        clipped = [clip_box(b, cw, ch) for b in moved]
         if all(_kept_share(b, c) > 0.8 for b, c in zip(moved, clipped, strict=True)):
             break
     boxes = [(CHARSET.index(b.char), b.x1, b.y1, b.x2, b.y2) for b in clipped]

@@ -6,37 +6,37 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.training.render.photo_backgrounds import _overlaps
-from edge.training.render.pixels import Floats, Image8, PixelBox, _f32, _u8
+from edge.training.render.photo_backgrounds import overlaps
+from edge.training.render.pixels import Floats, Image8, PixelBox, f32, u8
 from edge.training.render.plate_fonts import FontSet
-from edge.training.render.plate_layouts import _draw_plate
-from edge.training.render.plate_mounting import _mounted
-from edge.training.render.plate_types import EffectConfig, _Sprite
-from edge.training.render.random_draws import Rng, _chance, _loguni, _pick, _uni
-from edge.training.render.sprite_warping import _paste, _warp
-from edge.training.render.surface_effects import _surface
+from edge.training.render.plate_layouts import draw_plate
+from edge.training.render.plate_mounting import mounted
+from edge.training.render.plate_types import EffectConfig, Sprite
+from edge.training.render.random_draws import Rng, chance, loguni, pick, uni
+from edge.training.render.sprite_warping import paste, warp
+from edge.training.render.surface_effects import surface
 from edge.training.sources import RealImage
 
 
-def _photo_boxes(real: RealImage, w: int, h: int) -> list[PixelBox]:
+def photo_boxes(real: RealImage, w: int, h: int) -> list[PixelBox]:
     return [((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h) for cx, cy, bw, bh in
             (p.box for p in real.plates)]
 
 
-def _scene_sprite(rng: Rng, fonts: FontSet, cfg: EffectConfig, frame_w: int) -> _Sprite:
+def _scene_sprite(rng: Rng, fonts: FontSet, cfg: EffectConfig, frame_w: int) -> Sprite:
     """A plate (often on a patch of car body) sized and tilted for a frame ``frame_w`` pixels wide."""
-    flat = _surface(rng, _draw_plate(rng, None, None, fonts), cfg)
-    share = _loguni(rng, 0.015, 0.12) if _chance(rng, 0.85) else _uni(rng, 0.12, 0.3)
+    flat = surface(rng, draw_plate(rng, None, None, fonts), cfg)
+    share = loguni(rng, 0.015, 0.12) if chance(rng, 0.85) else uni(rng, 0.12, 0.3)
     target = max(10.0, share * frame_w)
-    sprite = _warp(rng, _mounted(rng, flat, 0.5), target / flat.alpha.shape[1], cfg)
-    sigma = _uni(rng, 0.0, 0.9)
+    sprite = warp(rng, mounted(rng, flat, 0.5), target / flat.alpha.shape[1], cfg)
+    sigma = uni(rng, 0.0, 0.9)
     if sigma < 0.3:
         return sprite
-    bgr = _u8(cv2.GaussianBlur(sprite.bgr, (0, 0), sigma))
-    return _Sprite(bgr, _f32(cv2.GaussianBlur(sprite.alpha, (0, 0), sigma)), sprite.quad, sprite.boxes)
+    bgr = u8(cv2.GaussianBlur(sprite.bgr, (0, 0), sigma))
+    return Sprite(bgr, f32(cv2.GaussianBlur(sprite.alpha, (0, 0), sigma)), sprite.quad, sprite.boxes)
 
 
-def _free_spot(rng: Rng, sprite: _Sprite, taken: list[PixelBox], void: npt.NDArray[np.bool_]) -> tuple[int, int] | None:
+def _free_spot(rng: Rng, sprite: Sprite, taken: list[PixelBox], void: npt.NDArray[np.bool_]) -> tuple[int, int] | None:
     """Where the sprite can go with its whole plate in the frame, nothing over a plate already there, and not
     in ``void`` (the black corners of rotated photos)."""
     h, w = void.shape
@@ -49,9 +49,9 @@ def _free_spot(rng: Rng, sprite: _Sprite, taken: list[PixelBox], void: npt.NDArr
     lower = int(np.clip(h * 0.3 - qy0, y_lo, y_hi - 1))  # mostly in the lower part of the frame, as cars are
     for _ in range(30):
         x = int(rng.integers(x_lo, x_hi))
-        y = int(rng.integers(lower if _chance(rng, 0.8) else y_lo, y_hi))
+        y = int(rng.integers(lower if chance(rng, 0.8) else y_lo, y_hi))
         footprint = (float(x), float(y), float(x + sw), float(y + sh))
-        if any(_overlaps(footprint, t, 0.1) for t in taken):
+        if any(overlaps(footprint, t, 0.1) for t in taken):
             continue
         if float(void[max(0, y):y + sh, max(0, x):x + sw].mean()) < 0.1:
             return x, y
@@ -71,38 +71,38 @@ def _match_noise(rng: Rng, f: Floats, cover: Floats, noise: tuple[float, float])
     f = f + rng.normal(0, max(0.5, sigma), f.shape[:2]).astype(np.float32)[..., None] * cover[..., None]
     if impulse > 0.002:
         dots = (rng.random(cover.shape) < impulse) & (cover > 0.5)
-        f[dots] = _f32(rng.choice([0.0, 255.0], size=(int(dots.sum()), 1)))
+        f[dots] = f32(rng.choice([0.0, 255.0], size=(int(dots.sum()), 1)))
     return f
 
 
-def _paste_plate(rng: Rng, f: Floats, sprite: _Sprite, spot: tuple[int, int], cast: Floats, *, night: bool) -> Floats:
+def _paste_plate(rng: Rng, f: Floats, sprite: Sprite, spot: tuple[int, int], cast: Floats, *, night: bool) -> Floats:
     """Paste the sprite at ``spot`` with the light and colour cast of the photo; returns where it covers."""
     x, y = spot
     sh, sw = sprite.alpha.shape
     local = float(f[max(0, y):y + sh, max(0, x):x + sw].mean()) if sh and sw else 128.0
-    bright = float(np.clip((local + 30) / 140, 0.3, 1.25) ** 0.7) * _uni(rng, 0.85, 1.15)
-    return _paste(f, sprite, x, y, _f32(cast * bright * (_uni(rng, 0.8, 1.6) if night else 1.0)))
+    bright = float(np.clip((local + 30) / 140, 0.3, 1.25) ** 0.7) * uni(rng, 0.85, 1.15)
+    return paste(f, sprite, x, y, f32(cast * bright * (uni(rng, 0.8, 1.6) if night else 1.0)))
 
 
-def _scene(rng: Rng, photo: Image8, boxes: list[PixelBox], fonts: FontSet,
-           cfg: EffectConfig) -> tuple[Image8, list[PixelBox]] | None:
+def compose_scene(rng: Rng, photo: Image8, boxes: list[PixelBox], fonts: FontSet,
+                  cfg: EffectConfig) -> tuple[Image8, list[PixelBox]] | None:
     h, w = photo.shape[:2]
     f = photo.astype(np.float32)
-    night = _chance(rng, 0.12)
+    night = chance(rng, 0.12)
     if night:
-        f = _f32(255 * (f / 255) ** _uni(rng, 1.2, 1.8) * _uni(rng, 0.3, 0.6))
+        f = f32(255 * (f / 255) ** uni(rng, 1.2, 1.8) * uni(rng, 0.3, 0.6))
     mean = f.reshape(-1, 3).mean(axis=0) + 1
-    cast = _f32(np.clip(mean / mean.mean(), 0.6, 1.6) ** 0.8)
+    cast = f32(np.clip(mean / mean.mean(), 0.6, 1.6) ** 0.8)
     taken, labels = list(boxes), list(boxes)
     cover = np.zeros((h, w), np.float32)
     void = photo.max(axis=2) < 4
-    for _ in range(_pick(rng, (1, 1, 1, 2, 2, 3))):
+    for _ in range(pick(rng, (1, 1, 1, 2, 2, 3))):
         sprite = _scene_sprite(rng, fonts, cfg, w)
         spot = _free_spot(rng, sprite, taken, void)
         if spot is None:
             continue
         cover = np.maximum(cover, _paste_plate(rng, f, sprite, spot, cast, night=night))
-        quad = sprite.quad + _f32(spot)
+        quad = sprite.quad + f32(spot)
         (x1, y1), (x2, y2) = quad.min(axis=0), quad.max(axis=0)
         labels.append((max(0.0, float(x1)), max(0.0, float(y1)), min(float(w), float(x2)), min(float(h), float(y2))))
         sh, sw = sprite.alpha.shape
@@ -111,5 +111,5 @@ def _scene(rng: Rng, photo: Image8, boxes: list[PixelBox], fonts: FontSet,
         return None
     f = _match_noise(rng, f, cover, _photo_noise(photo))
     if night:
-        f = f + rng.normal(0, _uni(rng, 1.0, 5.0), f.shape).astype(np.float32)
-    return _u8(f), labels
+        f = f + rng.normal(0, uni(rng, 1.0, 5.0), f.shape).astype(np.float32)
+    return u8(f), labels

@@ -6,18 +6,18 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.training.render.pixels import Floats, _f32, _u8
-from edge.training.render.plate_types import CharBox, EffectConfig, _Sprite
-from edge.training.render.random_draws import Rng, _chance
+from edge.training.render.pixels import Floats, f32, u8
+from edge.training.render.plate_types import CharBox, EffectConfig, Sprite
+from edge.training.render.random_draws import Rng, chance
 
 
 def _destination(rng: Rng, w: float, h: float, cfg: EffectConfig | None) -> Floats:
     """Where the four plate corners land, centred on 0, for a plate ``w`` by ``h`` pixels."""
     if cfg is None:
-        return _f32([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
+        return f32([[-w / 2, -h / 2], [w / 2, -h / 2], [w / 2, h / 2], [-w / 2, h / 2]])
     s, tilt = cfg.strength, cfg.max_tilt
     yaw = pitch = shear = 0.0
-    if _chance(rng, cfg.perspective):
+    if chance(rng, cfg.perspective):
         yaw = float(np.clip(rng.normal(0, tilt * 0.4 * s), -tilt, tilt))
         pitch = float(np.clip(rng.normal(0, tilt * 0.2 * s), -tilt / 2, tilt / 2))
         shear = float(np.clip(rng.normal(0, 0.06 * s), -0.15, 0.15))
@@ -28,33 +28,33 @@ def _destination(rng: Rng, w: float, h: float, cfg: EffectConfig | None) -> Floa
     pts += rng.normal(0, 0.012 * h * s, pts.shape).astype(np.float32)
     angle = np.radians(float(np.clip(rng.normal(0, cfg.max_rotation * s / 2), -cfg.max_rotation, cfg.max_rotation)))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]], np.float32)
-    return _f32(pts @ rot.T)
+    return f32(pts @ rot.T)
 
 
 def _transform(m: npt.NDArray[np.float64], pts: Floats) -> Floats:
-    return _f32(cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float32), m).reshape(-1, 2))
+    return f32(cv2.perspectiveTransform(pts.reshape(-1, 1, 2).astype(np.float32), m).reshape(-1, 2))
 
 
 def _warp_box(m: npt.NDArray[np.float64], box: CharBox, scale: float) -> CharBox:
-    corners = _f32([[box.x1, box.y1], [box.x2, box.y1], [box.x2, box.y2], [box.x1, box.y2]]) * scale
+    corners = f32([[box.x1, box.y1], [box.x2, box.y1], [box.x2, box.y2], [box.x1, box.y2]]) * scale
     out = _transform(m, corners)
     lo, hi = out.min(axis=0), out.max(axis=0)
     return CharBox(box.char, float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
-def _warp(rng: Rng, sprite: _Sprite, scale: float, cfg: EffectConfig | None) -> _Sprite:
+def warp(rng: Rng, sprite: Sprite, scale: float, cfg: EffectConfig | None) -> Sprite:
     """Scale the sprite so that its plate is ``scale`` times as large, then tilt and turn it (``cfg``)."""
     bgr, alpha, pre = sprite.bgr, sprite.alpha, 1.0
     if scale < 0.7:  # shrink most of the way first, with area averaging, so that the warp does not alias
         pre = scale * 1.4
         size = (max(2, round(bgr.shape[1] * pre)), max(2, round(bgr.shape[0] * pre)))
-        bgr = _u8(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA))
-        alpha = _f32(cv2.resize(alpha, size, interpolation=cv2.INTER_AREA))
+        bgr = u8(cv2.resize(bgr, size, interpolation=cv2.INTER_AREA))
+        alpha = f32(cv2.resize(alpha, size, interpolation=cv2.INTER_AREA))
     q = sprite.quad
     pw, ph = float(np.linalg.norm(q[1] - q[0])), float(np.linalg.norm(q[3] - q[0]))
     m = np.asarray(cv2.getPerspectiveTransform(q * pre, _destination(rng, pw * scale, ph * scale, cfg)), np.float64)
     h, w = bgr.shape[:2]
-    outline = _transform(m, _f32([[0, 0], [w, 0], [w, h], [0, h]]))
+    outline = _transform(m, f32([[0, 0], [w, 0], [w, h], [0, h]]))
     lo = np.floor(outline.min(axis=0)) - 1
     extent = np.ceil(outline.max(axis=0) - lo) + 1
     size = (int(extent[0]), int(extent[1]))
@@ -63,15 +63,15 @@ def _warp(rng: Rng, sprite: _Sprite, scale: float, cfg: EffectConfig | None) -> 
     out_alpha = cv2.warpPerspective(alpha, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                                     borderValue=0)
     boxes = tuple(_warp_box(m, b, pre) for b in sprite.boxes)
-    return _Sprite(_u8(out_bgr), _f32(out_alpha), _transform(m, q * pre), boxes)
+    return Sprite(u8(out_bgr), f32(out_alpha), _transform(m, q * pre), boxes)
 
 
-def _shifted(sprite: _Sprite, dx: float, dy: float) -> tuple[Floats, tuple[CharBox, ...]]:
+def shifted(sprite: Sprite, dx: float, dy: float) -> tuple[Floats, tuple[CharBox, ...]]:
     boxes = tuple(CharBox(b.char, b.x1 + dx, b.y1 + dy, b.x2 + dx, b.y2 + dy) for b in sprite.boxes)
-    return sprite.quad + _f32([dx, dy]), boxes
+    return sprite.quad + f32([dx, dy]), boxes
 
 
-def _paste(canvas: Floats, sprite: _Sprite, x: int, y: int, gain: Floats | None = None) -> Floats:
+def paste(canvas: Floats, sprite: Sprite, x: int, y: int, gain: Floats | None = None) -> Floats:
     """Alpha-blend the sprite into ``canvas`` (in place) at x, y; returns its alpha over the canvas."""
     ch, cw = canvas.shape[:2]
     sh, sw = sprite.alpha.shape
