@@ -35,6 +35,10 @@ class VisionSettings(BaseSettings):
         default=0.1, ge=0, le=1,
         description="A format rule swaps a character for its look-alike (0/O, 1/I...) only where the reader "
                     "scored the look-alike at least this high; 0 allows every swap.")
+    reread_below: float = Field(
+        default=0.6, ge=0, le=1,
+        description="A plate whose least sure character is below this is read again from crops with wider and "
+                    "tighter margins, keeping the surest reading; 0 reads each plate once.")
     formats: dict[str, list[str]] = Field(
         default_factory=lambda: {k: list(v) for k, v in DEFAULT_FORMATS.items()},
         description="Plate patterns per region, in priority order (L letter, D digit, A any, L{1,3} counts).",
@@ -63,4 +67,5 @@ class VisionSettings(BaseSettings):
             formats=tuple(PlateFormat(region, tuple(p)) for region, p in self.formats.items()),
             max_substitutions=self.max_substitutions,
             min_twin_score=self.min_twin_score,
+            reread_below=self.reread_below,
         )

@@ -11,13 +11,16 @@ import cv2
 import numpy as np
 
 from edge.domain import Box, CharRead, Detection, ImageRead, PlateRead
-from edge.vision.crop import crop_plate
+from edge.vision.crop import PAD_X, PAD_Y, PlateCrop, crop_plate
 from edge.vision.detector import PlateDetector
 from edge.vision.formats import PlateFormat, apply_formats, default_formats, twin_of
 from edge.vision.onnx_model import OnnxModel
 from edge.vision.reader import CharacterReader, CropReading
 
 MIN_SKEW_DEGREES = 4.0
+# Margins (share of the plate box's width, height) of the crops read again when the first read is
+# unsure: a wider one for a box that clips the last character, a tighter one for a box with clutter.
+REREAD_MARGINS = ((0.14, 0.25), (0.04, 0.08))
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,7 @@ class RecognizerConfig:
     formats: tuple[PlateFormat, ...] = field(default_factory=default_formats)
     max_substitutions: int = 2
     min_twin_score: float = 0.1  # a format rule swaps a character only where the reader scored its twin this high
+    reread_below: float = 0.6  # a plate whose weakest character is below this is read again with other margins
 
 
 def _row_angle(reading: CropReading) -> float:
@@ -99,11 +103,28 @@ class PlateRecognizer:
             return second, cv2.invertAffineTransform(rotate)
         return first, identity
 
+    def _best_crop_reading(self, image: np.ndarray, box: Box) -> tuple[CropReading, np.ndarray, PlateCrop]:
+        """Read the plate's crop; when its weakest character is unsure, also crops with other margins.
+
+        Of those, the reading with the highest mean character confidence wins.
+        """
+        corners = (box.x1, box.y1, box.x2, box.y2)
+        crop = crop_plate(image, corners, PAD_X, PAD_Y)
+        reading, back = self._read_crop(crop.pixels)
+        if min((d.confidence for d in reading.characters), default=0.0) >= self.config.reread_below:
+            return reading, back, crop
+        best = (reading, back, crop)
+        for pad_x, pad_y in REREAD_MARGINS:
+            other = crop_plate(image, corners, pad_x, pad_y)
+            other_reading, other_back = self._read_crop(other.pixels)
+            if _mean_confidence(other_reading) > _mean_confidence(best[0]):
+                best = (other_reading, other_back, other)
+        return best
+
     def read_plate(self, image: np.ndarray, found: Detection) -> PlateRead:
         """Read the plate at ``found`` in ``image``."""
         box = found.box
-        crop = crop_plate(image, (box.x1, box.y1, box.x2, box.y2))
-        reading, back = self._read_crop(crop.pixels)
+        reading, back, crop = self._best_crop_reading(image, box)
         chars = tuple(
             CharRead(self.reader.names[d.class_id], d.confidence, _map_box(d.box, back, crop.x0, crop.y0), row)
             for row, line in enumerate(reading.rows)

@@ -176,3 +176,23 @@ def test_a_plate_across_tile_edges_is_reported_once() -> None:
     boxes = [[p.box.x1, p.box.y1, p.box.x2, p.box.y2] for p in tiled.read(frame).plates]
     overlapping = box_iou(np.array([937.6, 780.4, 1302.2, 880.8]), np.array(boxes)) > 0.1 if boxes else []
     assert sum(overlapping) == 1, boxes
+
+
+def _mean_char_confidence(plate: PlateRead) -> float:
+    return sum(c.confidence for c in plate.chars) / max(1, len(plate.chars))
+
+
+@pytest.mark.parametrize("name", ["ro-TR95XMI.jpg", "us-BYE4NOW.jpg", "us-JKS3724.jpg"])
+def test_an_unsure_plate_is_read_again_and_the_surest_reading_kept(name: str,
+                                                                   labelled_images: list[dict[str, Any]]) -> None:
+    (item,) = [i for i in labelled_images if i["image"] == name]
+    image, box = read_image(IMAGES / name), Box(*item["plates"][0]["box"])
+    once = PlateRecognizer.from_config(VisionSettings(reread_below=0.0).recognizer_config())
+    always = PlateRecognizer.from_config(VisionSettings(reread_below=1.0).recognizer_config())
+    calls: list[int] = []
+    read = always.reader.read
+    always.reader.read = lambda crop: calls.append(1) or read(crop)  # type: ignore[method-assign]
+    first = once.read_plate(image, Detection(box, 1.0, 0))
+    best = always.read_plate(image, Detection(box, 1.0, 0))
+    assert len(calls) >= 3  # the first crop and one per other margin (a slanted crop is read twice)
+    assert _mean_char_confidence(best) >= _mean_char_confidence(first) - 1e-6
