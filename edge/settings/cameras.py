@@ -110,8 +110,10 @@ def parse_source(text: object) -> SourceSpec:
     """Check a camera source and say what kind it is; ``ValueError`` names the problem without the text.
 
     Accepted: ``rtsp://``, ``rtsps://``, ``http://``, ``https://`` URLs with a host; an existing video
-    file or snapshot folder (a plain path or ``file:///path``); a USB camera as ``/dev/videoN``, another
-    character device under ``/dev`` (``/dev/v4l/by-id/...``) or a bare index such as ``0``.
+    file or snapshot folder (a plain path or ``file:///path``), or a snapshot folder still to be made,
+    written with a trailing ``/`` (its source waits for it, reporting the camera down); a USB camera as
+    ``/dev/videoN``, another character device under ``/dev`` (``/dev/v4l/by-id/...``) or a bare index
+    such as ``0``.
     """
     if not isinstance(text, str):
         raise ValueError("camera source must be text")
@@ -187,7 +189,10 @@ def _parse_path(value: str) -> SourceSpec:
     try:
         mode = path.stat().st_mode
     except (OSError, ValueError):
-        raise ValueError(f"camera source: no such file or folder: {_clip(value)}") from None
+        if value.endswith("/"):  # a snapshot folder to come: the source waits for it
+            return SourceSpec(SourceKind.FOLDER, str(path), str(path))
+        raise ValueError(f"camera source: no such file or folder: {_clip(value)} (end a snapshot folder that "
+                         "does not exist yet with /)") from None
     if stat.S_ISDIR(mode):
         return SourceSpec(SourceKind.FOLDER, str(path), str(path))
     if stat.S_ISCHR(mode) and path.is_absolute() and path.parts[1:2] == ("dev",):

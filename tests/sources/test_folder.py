@@ -196,3 +196,15 @@ def test_only_folders_make_folder_sources(tmp_path: Path) -> None:
     clip.write_bytes(b"x")
     with pytest.raises(ValueError):
         SnapshotFolderSource("x", parse_source(str(clip)), SourceOptions())
+
+
+def test_a_folder_still_to_be_made_is_waited_for(tmp_path: Path, stopper: Start) -> None:
+    folder = tmp_path / "ftp" / "entry"
+    source = stopper(SnapshotFolderSource("snap", parse_source(f"{folder}/"),
+                                          SourceOptions(backoff=FAST_BACKOFF, settle_time=0.2)))
+    assert wait_until(lambda: "does not exist" in source.status().error)
+    assert not source.status().connected
+    folder.mkdir(parents=True)
+    assert wait_until(lambda: source.status().connected)
+    drop(folder / "first.jpg", jpeg(90))
+    assert [grey_level(f.image) for f in take(source, 1)] == [90]

@@ -38,6 +38,8 @@ def test_usb_index_paths_files_and_folders(tmp_path: Path) -> None:
     assert parse_source(f"file://localhost{tmp_path}").kind is SourceKind.FOLDER
     assert parse_source(str(tmp_path)).kind is SourceKind.FOLDER
     assert parse_source("/dev/null").kind is SourceKind.DEVICE  # a character device under /dev
+    later = parse_source(f"{tmp_path}/not/yet/")  # a snapshot folder still to be made
+    assert later.kind is SourceKind.FOLDER and later.location == f"{tmp_path}/not/yet"
 
 
 @pytest.mark.parametrize(("text", "problem"), [
@@ -64,6 +66,7 @@ def test_usb_index_paths_files_and_folders(tmp_path: Path) -> None:
     ("rtsp://cam/" + "a" * 2100, "too long"),
     ("rtsp://cam/" + "ü" * 10_000, "too long"),
     ("/no/such/file.avi", "no such file"),
+    ("/srv/snapshots/entry", "end a snapshot folder that does not exist yet with /"),
     ("relative/missing.mp4", "no such file"),
     ("file://otherhost/x.avi", "local path"),
     ("file://", "local path"),
