@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from edge.daemon_bench import (
     run_cameras,
     scene_frames,
     soak,
+    sqlite_mb,
     two_1080p_cameras,
     write_clip,
 )
@@ -184,6 +186,10 @@ def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFi
     assert report["python_threads"][0] > 0 and report["os_threads"][0] >= report["python_threads"][0]
     assert report["events_lost"] == 0 and isinstance(report["outbox_depth_end"], dict)
     assert printed["machine"]["cores"] >= 1
+    # SQLite's own memory (history and outbox page caches) is sampled beside RSS.
+    assert len(report["sqlite_samples"]) == len(report["samples"])
+    assert all(mb > 0 for _, mb in report["sqlite_samples"])
+    assert isinstance(report["sqlite_slope_mb_per_hour"], float)
 
 
 @pytest.mark.parametrize("argv", [["soak", "--duration", "0"], ["soak", "--duration", "-5"],
@@ -192,3 +198,14 @@ def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFi
 def test_soak_command_refuses_bad_durations(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_sqlite_memory_is_read_from_the_library_python_uses(tmp_path: Path) -> None:
+    before = sqlite_mb()
+    assert before is not None
+    connection = sqlite3.connect(tmp_path / "t.sqlite3")
+    connection.execute("CREATE TABLE t (x TEXT)")
+    connection.executemany("INSERT INTO t VALUES (?)", [("x" * 1000,)] * 3000)
+    grown = sqlite_mb()
+    connection.close()
+    assert grown is not None and grown > before + 0.5  # its page cache holds some of the 3 MB written

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sqlite3  # noqa: F401 - loads _sqlite3, the C module linked to the SQLite library
+import sys
 import threading
 import time
 from contextlib import suppress
@@ -15,6 +18,20 @@ from edge.daemon_bench.reports import CpuUse
 def rss_mb() -> float:
     """This process's resident memory (VmRSS), in MB; 0.0 where /proc is missing."""
     return _proc_status_value("VmRSS") / 1024
+
+
+def sqlite_mb() -> float | None:
+    """Memory SQLite holds in this process (page caches, statements), in MB; None where it cannot tell.
+
+    Read from the SQLite library Python's ``sqlite3`` module is linked against (``sqlite3_memory_used``).
+    """
+    module = sys.modules.get("_sqlite3")  # the C module behind sqlite3, linked to the library
+    try:
+        used = ctypes.CDLL(str(getattr(module, "__file__", ""))).sqlite3_memory_used
+    except (OSError, AttributeError):
+        return None
+    used.restype = ctypes.c_int64
+    return int(used()) / 1e6
 
 
 def os_threads() -> int:

@@ -140,6 +140,8 @@ class SoakReport:
     rss_max_mb: float
     slope_mb_per_hour: float  # least-squares line over the second half of the samples
     slope_stderr_mb_per_hour: float
+    sqlite_samples: list[tuple[float, float]]  # (seconds, MB SQLite holds: page caches, statements)
+    sqlite_slope_mb_per_hour: float | None  # its line over the second half; None where SQLite cannot tell
     flat_threshold_mb_per_hour: float
     flat: bool
     conclusive: bool  # the soak lasted CONCLUSIVE_SOAK_S or more: shorter slopes are mostly noise
