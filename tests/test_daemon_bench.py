@@ -17,6 +17,7 @@ from edge.daemon_bench import (
     as_dict,
     camera_capacity,
     clip_info,
+    heap_mb,
     idle_cost,
     latency_to_mqtt,
     least_squares,
@@ -190,6 +191,10 @@ def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(report["sqlite_samples"]) == len(report["samples"])
     assert all(mb > 0 for _, mb in report["sqlite_samples"])
     assert isinstance(report["sqlite_slope_mb_per_hour"], float)
+    # glibc's heap, in use and kept free, also beside RSS.
+    assert len(report["heap_samples"]) == len(report["samples"])
+    assert all(used > 1 and free >= 0 for _, used, free in report["heap_samples"])
+    assert isinstance(report["heap_in_use_slope_mb_per_hour"], float)
 
 
 @pytest.mark.parametrize("argv", [["soak", "--duration", "0"], ["soak", "--duration", "-5"],
@@ -209,3 +214,12 @@ def test_sqlite_memory_is_read_from_the_library_python_uses(tmp_path: Path) -> N
     grown = sqlite_mb()
     connection.close()
     assert grown is not None and grown > before + 0.5  # its page cache holds some of the 3 MB written
+
+
+def test_heap_reading_sees_an_allocation() -> None:
+    before = heap_mb()
+    assert before is not None
+    block = bytearray(32_000_000)
+    during = heap_mb()
+    assert during is not None and during[0] > before[0] + 30
+    del block

@@ -31,7 +31,7 @@ from edge.daemon_bench.event_listener import (
 from edge.daemon_bench.latency import SAMPLE_PLATE, latency_to_mqtt
 from edge.daemon_bench.memory_soak import CONCLUSIVE_SOAK_S, FLAT_MB_PER_HOUR, least_squares, soak
 from edge.daemon_bench.plan import BenchPlan, machine, run_daemon_bench
-from edge.daemon_bench.process_readings import os_threads, rss_mb, sqlite_mb
+from edge.daemon_bench.process_readings import heap_mb, os_threads, rss_mb, sqlite_mb
 from edge.daemon_bench.progress import Progress
 from edge.daemon_bench.reports import (
     IDLE_TARGET_PERCENT,
@@ -64,7 +64,7 @@ __all__ = [
     "SAMPLE_IMAGE", "SAMPLE_PLATE", "SCENES", "STOP_DEADLINE_S", "BenchError", "BenchPlan", "CameraRate",
     "CamerasReport", "CapacityReport", "ClipInfo", "CpuUse", "EventListener", "IdleReport", "Image",
     "LatencyReport", "Percentiles", "Progress", "Received", "SoakReport", "as_dict", "bench_broker",
-    "bench_settings", "broker_answers", "camera_capacity", "clip_info", "file_cameras", "forget_session",
+    "bench_settings", "broker_answers", "camera_capacity", "clip_info", "file_cameras", "forget_session", "heap_mb",
     "idle_cost", "latency_to_mqtt", "least_squares", "machine", "os_threads", "rss_mb", "run_cameras",
     "run_daemon_bench", "running_daemon", "scene_frames", "soak", "sqlite_mb", "two_1080p_cameras", "write_clip",
 ]

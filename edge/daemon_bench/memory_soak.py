@@ -18,7 +18,7 @@ from edge.app import SAMPLE_CLIP, GateDaemon
 from edge.daemon_bench.clips import clip_info
 from edge.daemon_bench.daemon_runs import bench_settings, file_cameras, running_daemon, wait_for_frames
 from edge.daemon_bench.event_listener import MOSQUITTO, EventListener, bench_broker, broker_answers
-from edge.daemon_bench.process_readings import CpuMark, os_threads, rss_mb, sqlite_mb
+from edge.daemon_bench.process_readings import CpuMark, heap_mb, os_threads, rss_mb, sqlite_mb
 from edge.daemon_bench.progress import Progress
 from edge.daemon_bench.reports import CpuUse, SoakReport
 from edge.settings.daemon import TrackingSettings
@@ -55,6 +55,7 @@ class _SoakLog:
     samples: list[tuple[float, float]] = field(default_factory=list)
     threads: list[tuple[float, int, int]] = field(default_factory=list)  # (t, python, os)
     sqlite: list[tuple[float, float]] = field(default_factory=list)  # (t, MB SQLite holds), where it can tell
+    heap: list[tuple[float, float, float]] = field(default_factory=list)  # (t, MB malloc'd in use, MB kept free)
 
     def sample(self) -> None:
         t = round(time.monotonic() - self.started, 1)
@@ -62,6 +63,9 @@ class _SoakLog:
         held = sqlite_mb()
         if held is not None:
             self.sqlite.append((t, round(held, 2)))
+        heap = heap_mb()
+        if heap is not None:
+            self.heap.append((t, round(heap[0], 2), round(heap[1], 2)))
         self.threads.append((t, threading.active_count(), os_threads()))
 
 
@@ -117,13 +121,20 @@ def _maybe_broker(broker: tuple[str, int] | None) -> Iterator[tuple[MqttSettings
         yield settings, listener
 
 
+def _second_half_slope(samples: list[tuple[float, float]]) -> float | None:
+    """MB/h of the least-squares line through the second half of (seconds, MB) samples; None without any."""
+    if not samples:
+        return None
+    return round(least_squares([(t / 3600, mb) for t, mb in samples[len(samples) // 2:]])[0], 2)
+
+
 def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: int, clip: Path, use_mqtt: bool,
                  status: dict[str, Any], received: int | None, taken: dict[str, int], cpu: CpuUse) -> SoakReport:
     rss = [s[1] for s in log.samples]
     half = log.samples[len(log.samples) // 2:]
     slope, stderr = least_squares([(t / 3600, mb) for t, mb in half])
-    sqlite_slope = least_squares([(t / 3600, mb) for t, mb in log.sqlite[len(log.sqlite) // 2:]])[0] \
-        if log.sqlite else None
+    sqlite_slope = _second_half_slope(log.sqlite)
+    heap_slope = _second_half_slope([(t, used) for t, used, _ in log.heap])
     conclusive = duration_s >= CONCLUSIVE_SOAK_S
     verdict = ("flat" if slope < FLAT_MB_PER_HOUR else "growing") if conclusive else "too short to tell"
     first, last = log.threads[min(1, len(log.threads) - 1)], log.threads[-1]
@@ -131,7 +142,8 @@ def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: 
         duration_s=round(log.samples[-1][0], 1), sample_s=sample_s, cameras=cameras, clip=clip_info(clip),
         mqtt=use_mqtt, samples=log.samples, rss_start_mb=rss[0], rss_end_mb=rss[-1], rss_max_mb=max(rss),
         slope_mb_per_hour=round(slope, 2), slope_stderr_mb_per_hour=round(stderr, 2),
-        sqlite_samples=log.sqlite, sqlite_slope_mb_per_hour=None if sqlite_slope is None else round(sqlite_slope, 2),
+        sqlite_samples=log.sqlite, sqlite_slope_mb_per_hour=sqlite_slope,
+        heap_samples=log.heap, heap_in_use_slope_mb_per_hour=heap_slope,
         flat_threshold_mb_per_hour=FLAT_MB_PER_HOUR, flat=slope < FLAT_MB_PER_HOUR,
         conclusive=conclusive, verdict=verdict, events_stored=int(status["events_stored"]),
         events_lost=int(status["events_lost"]), events_received=received,

@@ -34,6 +34,25 @@ def sqlite_mb() -> float | None:
     return int(used()) / 1e6
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def heap_mb() -> tuple[float, float] | None:
+    """glibc's heap: MB in use by the program, and MB free but kept by malloc (None off glibc >= 2.33).
+
+    RSS that grows while the first stays level is fragmentation, not a leak.
+    """
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
+
+
 def os_threads() -> int:
     """Threads of this process as the kernel counts them (FFmpeg's and onnxruntime's included)."""
     return int(_proc_status_value("Threads"))

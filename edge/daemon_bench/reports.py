@@ -142,6 +142,9 @@ class SoakReport:
     slope_stderr_mb_per_hour: float
     sqlite_samples: list[tuple[float, float]]  # (seconds, MB SQLite holds: page caches, statements)
     sqlite_slope_mb_per_hour: float | None  # its line over the second half; None where SQLite cannot tell
+    heap_samples: list[tuple[float, float, float]]  # (seconds, MB malloc'd and in use, MB free but kept by glibc)
+    heap_in_use_slope_mb_per_hour: float | None  # in-use line over the second half: growth here is allocation,
+    # growth of RSS without it is fragmentation
     flat_threshold_mb_per_hour: float
     flat: bool
     conclusive: bool  # the soak lasted CONCLUSIVE_SOAK_S or more: shorter slopes are mostly noise
