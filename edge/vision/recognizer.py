@@ -21,6 +21,7 @@ MIN_SKEW_DEGREES = 4.0
 # Margins (share of the plate box's width, height) of the crops read again when the first read is
 # unsure: a wider one for a box that clips the last character, a tighter one for a box with clutter.
 REREAD_MARGINS = ((0.14, 0.25), (0.04, 0.08))
+MIN_CHARS_TO_REREAD = 3  # fewer characters is most often no plate at all: not worth two more reads
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,14 @@ class PlateRecognizer:
     def _best_crop_reading(self, image: np.ndarray, box: Box) -> tuple[CropReading, np.ndarray, PlateCrop]:
         """Read the plate's crop; when its weakest character is unsure, also crops with other margins.
 
-        Of those, the reading with the highest mean character confidence wins.
+        Of those readings the one with the highest mean character confidence wins. A crop with fewer
+        than ``MIN_CHARS_TO_REREAD`` characters is not read again: it is most often not a plate.
         """
         corners = (box.x1, box.y1, box.x2, box.y2)
         crop = crop_plate(image, corners, PAD_X, PAD_Y)
         reading, back = self._read_crop(crop.pixels)
-        if min((d.confidence for d in reading.characters), default=0.0) >= self.config.reread_below:
+        chars = reading.characters
+        if len(chars) < MIN_CHARS_TO_REREAD or min(d.confidence for d in chars) >= self.config.reread_below:
             return reading, back, crop
         best = (reading, back, crop)
         for pad_x, pad_y in REREAD_MARGINS:
