@@ -40,7 +40,7 @@ class _MallInfo2(ctypes.Structure):
 
 
 def heap_mb() -> tuple[float, float] | None:
-    """glibc's heap: MB in use by the program, and MB free but kept by malloc (None off glibc >= 2.33).
+    """glibc's heap: MB in use by the program, and MB free but kept by malloc (None without glibc 2.33+).
 
     RSS that grows while the first stays level is fragmentation, not a leak.
     """

@@ -25,8 +25,8 @@ class VisionSettings(BaseSettings):
     detector_confidence: float = Field(default=0.25, gt=0, lt=1, description="Lowest plate detection confidence kept.")
     detector_tiles: int = Field(
         default=1, ge=1, le=4,
-        description="1: the detector sees the whole frame. 2 (or more): it also runs on a 2x2 grid of overlapping "
-                    "windows, finding plates under 40 px wide far more often, at five times the detector's time.")
+        description="1: the detector sees the whole frame. N above 1: it also runs on an NxN grid of overlapping "
+                    "windows; 2 finds plates under 40 px wide far more often, at five times the detector's time.")
     tile_confidence: float = Field(
         default=0.5, gt=0, lt=1, description="Lowest confidence of a plate found only in a tile.")
     reader_confidence: float = Field(default=0.2, gt=0, lt=1, description="Lowest character confidence kept.")
