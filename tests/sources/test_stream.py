@@ -59,7 +59,8 @@ def test_a_slow_consumer_gets_the_newest_frame_and_drops_are_counted(tmp_path: P
     assert status.dropped > 0, "a slow consumer must see frames replaced"
     assert len(frames) + status.dropped == 60
     assert all(b > a for a, b in itertools.pairwise(sequences))
-    assert any(b - a > 1 for a, b in itertools.pairwise(sequences)), "gaps show the dropped frames"
+    # Gaps show the dropped frames (on a loaded machine they may all come before the first frame taken).
+    assert any(b - a > 1 for a, b in itertools.pairwise([0, *sequences])), "gaps show the dropped frames"
     assert sequences[-1] == 60, "the last frame of the file is never lost"
     assert abs(grey_level(frames[-1].image) - (59 * 10) % 250) <= 3, "the frame is the file's last picture"
 
