@@ -45,6 +45,18 @@ def test_unknown_keys_are_rejected() -> None:
         VisionSettings(thread_count=2)  # type: ignore[call-arg]
 
 
+@pytest.mark.parametrize(("variable", "value"), [
+    ("CARWATCH_VISION__DETECTOR_TILES", "0"), ("CARWATCH_VISION__DETECTOR_TILES", "9"),
+    ("CARWATCH_VISION__DETECTOR_TILES", "two"), ("CARWATCH_VISION__TILE_CONFIDENCE", "1.5"),
+    ("CARWATCH_VISION__MIN_TWIN_SCORE", "-0.1"), ("CARWATCH_VISION__MIN_TWIN_SCORE", "nan"),
+    ("CARWATCH_VISION__REREAD_BELOW", "2"), ("CARWATCH_VISION__REREAD_BELOW", "1e400"),
+])
+def test_bad_reading_settings_are_refused_by_name(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=variable.removeprefix("CARWATCH_VISION__").lower()):
+        VisionSettings()
+
+
 # ---- the daemon's TOML example ----
 
 def _model_keys(model: type[BaseModel], prefix: str = "") -> set[str]:
