@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import sqlite3  # noqa: F401 - loads _sqlite3, the C module linked to the SQLite library
 import sys
@@ -51,6 +52,12 @@ def heap_mb() -> tuple[float, float] | None:
     mallinfo2.restype = _MallInfo2
     info = mallinfo2()
     return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
+
+
+def python_objects() -> tuple[int, int]:
+    """Objects the garbage collector tracks (containers: dicts, lists, instances) and memory blocks Python's
+    allocator has handed out (every object, strings included). A leak of Python objects raises both."""
+    return len(gc.get_objects()), sys.getallocatedblocks()
 
 
 def os_threads() -> int:

@@ -54,9 +54,12 @@ class SnapshotStats:
     total_bytes: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _File:
-    path: Path
+    """One file of the retention index: a few hundred bytes each (a path string, not a Path object), as
+    the index holds every snapshot on disk (tens of thousands under the default 2 GB)."""
+
+    path: str
     size: int
     mtime: float
 
@@ -73,7 +76,7 @@ class SnapshotSink:
         self._settings = settings
         self._lock = threading.Lock()
         self._index: deque[_File] | None = None  # oldest first
-        self._sizes: dict[Path, int] = {}
+        self._sizes: dict[str, int] = {}  # path -> size, the files of _index
         self._total_bytes = 0
         self._counts = {"written": 0, "skipped_low_disk": 0, "deleted": 0}
         self._low_disk_logged = False
@@ -186,15 +189,16 @@ class SnapshotSink:
             stat = path.stat()
         except OSError:
             return []
-        return [_File(path, stat.st_size, stat.st_mtime)]
+        return [_File(str(path), stat.st_size, stat.st_mtime)]
 
     def _remember(self, path: Path, size: int) -> None:
         index = self._load_index()
         assert index is not None
-        if path not in self._sizes:
-            index.append(_File(path, size, time.time()))
-        self._total_bytes += size - self._sizes.get(path, 0)
-        self._sizes[path] = size
+        key = str(path)
+        if key not in self._sizes:
+            index.append(_File(key, size, time.time()))
+        self._total_bytes += size - self._sizes.get(key, 0)
+        self._sizes[key] = size
 
     def _prune_locked(self, now: float) -> int:
         index = self._load_index()
@@ -205,7 +209,7 @@ class SnapshotSink:
         while index and (self._total_bytes > max_bytes or index[0].mtime < oldest_allowed):
             entry = index.popleft()
             self._total_bytes -= self._sizes.pop(entry.path, 0)
-            deleted += self._delete(entry.path)
+            deleted += self._delete(Path(entry.path))
         self._counts["deleted"] += deleted
         return deleted
 
