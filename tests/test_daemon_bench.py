@@ -195,10 +195,9 @@ def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(report["heap_samples"]) == len(report["samples"])
     assert all(used > 1 and free >= 0 for _, used, free in report["heap_samples"])
     assert isinstance(report["heap_in_use_slope_mb_per_hour"], float)
-    # Python's own objects: gc-tracked containers and allocator blocks (a daemon holds tens of thousands).
+    # Python's own allocations (a daemon with its models and libraries holds hundreds of thousands of blocks).
     assert len(report["python_samples"]) == len(report["samples"])
-    assert all(objects > 10_000 and blocks > objects for _, objects, blocks in report["python_samples"])
-    assert isinstance(report["python_objects_slope_per_hour"], float)
+    assert all(blocks > 100_000 for _, blocks in report["python_samples"])
     assert isinstance(report["python_blocks_slope_per_hour"], float)
 
 

@@ -18,7 +18,7 @@ from edge.app import SAMPLE_CLIP, GateDaemon
 from edge.daemon_bench.clips import clip_info
 from edge.daemon_bench.daemon_runs import bench_settings, file_cameras, running_daemon, wait_for_frames
 from edge.daemon_bench.event_listener import MOSQUITTO, EventListener, bench_broker, broker_answers
-from edge.daemon_bench.process_readings import CpuMark, heap_mb, os_threads, python_objects, rss_mb, sqlite_mb
+from edge.daemon_bench.process_readings import CpuMark, heap_mb, os_threads, python_blocks, rss_mb, sqlite_mb
 from edge.daemon_bench.progress import Progress
 from edge.daemon_bench.reports import CpuUse, SoakReport
 from edge.settings.daemon import TrackingSettings
@@ -56,7 +56,7 @@ class _SoakLog:
     threads: list[tuple[float, int, int]] = field(default_factory=list)  # (t, python, os)
     sqlite: list[tuple[float, float]] = field(default_factory=list)  # (t, MB SQLite holds), where it can tell
     heap: list[tuple[float, float, float]] = field(default_factory=list)  # (t, MB malloc'd in use, MB kept free)
-    python: list[tuple[float, int, int]] = field(default_factory=list)  # (t, gc-tracked objects, allocated blocks)
+    python: list[tuple[float, int]] = field(default_factory=list)  # (t, blocks Python's allocator holds)
 
     def sample(self) -> None:
         t = round(time.monotonic() - self.started, 1)
@@ -68,7 +68,7 @@ class _SoakLog:
         if heap is not None:
             self.heap.append((t, round(heap[0], 2), round(heap[1], 2)))
         self.threads.append((t, threading.active_count(), os_threads()))
-        self.python.append((t, *python_objects()))
+        self.python.append((t, python_blocks()))
 
 
 def _soak_loop(daemon: GateDaemon, duration_s: float, sample_s: float, progress: Progress | None) -> _SoakLog:
@@ -137,8 +137,7 @@ def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: 
     slope, stderr = least_squares([(t / 3600, mb) for t, mb in half])
     sqlite_slope = _second_half_slope(log.sqlite)
     heap_slope = _second_half_slope([(t, used) for t, used, _ in log.heap])
-    objects_slope = _second_half_slope([(t, float(objects)) for t, objects, _ in log.python])
-    blocks_slope = _second_half_slope([(t, float(blocks)) for t, _, blocks in log.python])
+    blocks_slope = _second_half_slope([(t, float(blocks)) for t, blocks in log.python])
     conclusive = duration_s >= CONCLUSIVE_SOAK_S
     verdict = ("flat" if slope < FLAT_MB_PER_HOUR else "growing") if conclusive else "too short to tell"
     first, last = log.threads[min(1, len(log.threads) - 1)], log.threads[-1]
@@ -148,8 +147,7 @@ def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: 
         slope_mb_per_hour=round(slope, 2), slope_stderr_mb_per_hour=round(stderr, 2),
         sqlite_samples=log.sqlite, sqlite_slope_mb_per_hour=sqlite_slope,
         heap_samples=log.heap, heap_in_use_slope_mb_per_hour=heap_slope,
-        python_samples=log.python, python_objects_slope_per_hour=objects_slope,
-        python_blocks_slope_per_hour=blocks_slope,
+        python_samples=log.python, python_blocks_slope_per_hour=blocks_slope,
         flat_threshold_mb_per_hour=FLAT_MB_PER_HOUR, flat=slope < FLAT_MB_PER_HOUR,
         conclusive=conclusive, verdict=verdict, events_stored=int(status["events_stored"]),
         events_lost=int(status["events_lost"]), events_received=received,

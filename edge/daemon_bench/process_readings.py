@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import gc
 import os
 import sqlite3  # noqa: F401 - loads _sqlite3, the C module linked to the SQLite library
 import sys
@@ -54,10 +53,12 @@ def heap_mb() -> tuple[float, float] | None:
     return (info.uordblks + info.hblkhd) / 1e6, info.fordblks / 1e6
 
 
-def python_objects() -> tuple[int, int]:
-    """Objects the garbage collector tracks (containers: dicts, lists, instances) and memory blocks Python's
-    allocator has handed out (every object, strings included). A leak of Python objects raises both."""
-    return len(gc.get_objects()), sys.getallocatedblocks()
+def python_blocks() -> int:
+    """Memory blocks Python's allocator has handed out and not got back (every object, strings included):
+    a leak of Python objects raises it. A counter, safe to read while other threads run; not
+    ``gc.get_objects()``, which takes references to tuples other threads are still building and makes
+    their ``_PyTuple_Resize`` fail ("bad argument to internal function": frames lost in a soak)."""
+    return sys.getallocatedblocks()
 
 
 def os_threads() -> int:

@@ -145,9 +145,9 @@ class SoakReport:
     heap_samples: list[tuple[float, float, float]]  # (seconds, MB malloc'd and in use, MB free but kept by glibc)
     heap_in_use_slope_mb_per_hour: float | None  # in-use line over the second half: growth here is allocation,
     # growth of RSS without it is fragmentation
-    python_samples: list[tuple[float, int, int]]  # (seconds, objects the gc tracks, blocks Python's allocator holds)
-    python_objects_slope_per_hour: float | None  # objects per hour over the second half: a leak of Python
-    python_blocks_slope_per_hour: float | None  # objects raises both; state that only cycles does not
+    python_samples: list[tuple[float, int]]  # (seconds, memory blocks Python's allocator holds)
+    python_blocks_slope_per_hour: float | None  # blocks per hour over the second half: a leak of Python
+    # objects raises it, state that only cycles does not
     flat_threshold_mb_per_hour: float
     flat: bool
     conclusive: bool  # the soak lasted CONCLUSIVE_SOAK_S or more: shorter slopes are mostly noise
