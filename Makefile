@@ -11,7 +11,7 @@ WORKERS ?= 2
 MODELS ?= detector reader
 DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
 
-.PHONY: run test lint bench soak eval models models-data fonts clean
+.PHONY: run test lint bench soak eval models models-data gpu-bundle fonts clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ models-data: $(TRAIN_BIN)/.installed fonts
 
 models: models-data
 	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS) --models $(MODELS)
+
+# Packed data, wheels and a job script for a lent GPU machine, in .gpu/ (see models/README.md).
+gpu-bundle: models-data
+	$(TRAIN_BIN)/python -m edge.training.gpu_bundle --build $(BUILD) --out .gpu
 
 clean:
 	rm -rf $(BUILD) .pytest_cache .mypy_cache .ruff_cache

@@ -5,6 +5,7 @@ Steps (each can be run alone):
             (rendered plates + real crops with character boxes from label-guided segmentation)
   train  -- train the detector and the reader (fine-tuning ``models/checkpoints/*.pt`` when they
             exist, else from ``yolov8n.yaml``), then export both to ONNX with metadata
+  export -- only the export, of the checkpoints in ``models/checkpoints`` (trained on another machine)
 """
 
 from __future__ import annotations
@@ -132,9 +133,22 @@ def train_and_export(build: Path, device: str, hours: float, workers: int,
                f"trained by make models on {device}")
 
 
+def export_checkpoints(names: tuple[str, ...] = MODEL_NAMES, note: str = "trained on a GPU machine") -> None:
+    """Export ``models/checkpoints/<name>.pt`` to ``models/`` (checkpoints trained elsewhere)."""
+    from edge.training.train import export  # noqa: PLC0415
+
+    version = dt.date.today().isoformat()
+    for recipe in (r for r in RECIPES if r.name in names):
+        checkpoint = CHECKPOINTS / f"{recipe.name}.pt"
+        if not checkpoint.exists():
+            raise FileNotFoundError(f"{checkpoint} is missing")
+        export(checkpoint, MODELS / recipe.onnx_name, recipe.export_imgsz, f"{recipe.name}-{version}", note)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Build data for, train and export the CarWatch models.")
-    parser.add_argument("step", choices=["data", "train"])
+    parser.add_argument("step", choices=["data", "train", "export"],
+                        help="export: models/checkpoints/*.pt to models/*.onnx, e.g. after a GPU run")
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--build", type=Path, default=Path("build"))
     parser.add_argument("--device", default="cpu")
@@ -149,6 +163,8 @@ def main() -> None:
     if args.step == "data":
         build_detector_dataset(args.shared, args.build, args.scenes)
         build_reader_dataset(args.shared, args.build, args.rendered)
+    elif args.step == "export":
+        export_checkpoints(tuple(args.models))
     else:
         train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models))
 

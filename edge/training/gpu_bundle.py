@@ -1,0 +1,149 @@
+"""``make gpu-bundle``: everything a lent GPU machine needs to fine-tune both models, in ``.gpu/``.
+
+The GPU machine has torch but not ultralytics, and no network; what travels to it (the working tree
+plus carried paths) must stay under 64 MiB. The bundle holds:
+
+* ``build/detector`` and ``build/reader``: the training sets of ``make models-data``, packed
+  (``edge.training.pack``: images shrunk to the training size, WebP);
+* ``wheels/``: ultralytics and the two small packages it needs that the machine lacks, for its Python;
+* ``stubs/polars``: a stand-in for polars, which ultralytics imports only to read its results.csv
+  back into the checkpoint (the real wheel is 35 MB);
+* ``yolo/Ultralytics/Arial.ttf``: the font ultralytics would otherwise download;
+* ``job.sh``: installs the wheels, points the packed sets at where they lie, trains both models at
+  once (``edge.training.pipeline train``, the recipe of ``make models``) within ``HOURS`` each, and
+  copies checkpoints, ONNX files and logs to ``$OUT``.
+
+On the GPU machine: ``bash .gpu/job.sh`` with ``.gpu`` carried; back here, copy the checkpoints into
+``models/checkpoints/`` and run ``python -m edge.training.pipeline export`` (see models/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from edge.training.pack import pack
+from edge.training.train import FONT_CANDIDATES
+
+log = logging.getLogger(__name__)
+
+CARRY_LIMIT_MIB = 64.0
+MIB = 1024 * 1024
+# What the GPU machine lacks (seen in the second session: torch 2.11 on Python 3.12, no ultralytics).
+WHEELS = ("ultralytics-thop", "onnxslim")
+PACKS = (("detector", 640, 70), ("reader", 256, 80))  # (set, longest side, WebP quality)
+
+POLARS_STUB = '''"""Stand-in for polars on the GPU machine: ultralytics imports it only in ``read_results_csv``,
+which catches any error (the checkpoint then carries no results table)."""
+
+
+def read_csv(*args: object, **kwargs: object) -> object:
+    raise RuntimeError("polars is a stand-in on this machine")
+'''
+
+JOB = '''#!/bin/bash
+# Fine-tune both CarWatch models on a GPU (written by edge/training/gpu_bundle.py). Usage, from the
+# repository root: HOURS=0.12 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
+set -u
+cd "$(dirname "$0")/.."
+OUT="${OUT:-.gpu/out}"
+HOURS="${HOURS:-0.12}"
+WORKERS="${WORKERS:-7}"
+DEVICE="${DEVICE:-0}"
+mkdir -p "$OUT"
+python -m pip install --quiet --no-deps --no-index .gpu/wheels/*.whl > "$OUT/pip.log" 2>&1 || cat "$OUT/pip.log"
+export PYTHONPATH="$PWD/.gpu/stubs:$PWD" YOLO_CONFIG_DIR="$PWD/.gpu/yolo" YOLO_OFFLINE=1
+for set in detector reader; do
+    python -m edge.training.pack ".gpu/build/$set/data.yaml" --root ".gpu/build/$set"
+done
+nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+for model in detector reader; do
+    python -m edge.training.pipeline train --build .gpu/build --device "$DEVICE" --hours "$HOURS" \\
+        --workers "$WORKERS" --models "$model" > "$OUT/$model.log" 2>&1 &
+done
+wait
+mkdir -p "$OUT/checkpoints"
+cp models/checkpoints/*.pt "$OUT/checkpoints/" 2>/dev/null
+cp models/*.onnx "$OUT/" 2>/dev/null
+for model in detector reader; do
+    cp .gpu/build/runs/$model/results.csv "$OUT/$model-results.csv" 2>/dev/null
+    tail -n 5 "$OUT/$model.log"
+done
+ls -l "$OUT" "$OUT/checkpoints"
+'''
+
+
+def _size_mib(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / MIB
+
+
+def _tracked_mib(repo: Path) -> float:
+    listing = subprocess.run(["git", "ls-files", "-z"], cwd=repo, capture_output=True, check=True).stdout
+    files = (repo / name for name in listing.decode().split("\0") if name)
+    return sum(f.stat().st_size for f in files if f.is_file()) / MIB
+
+
+def _ultralytics_version() -> str:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    return version("ultralytics")
+
+
+def download_wheels(out: Path, python_version: str) -> None:
+    """The wheels for the GPU machine's Python, without their dependencies (it has torch and the rest)."""
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = [f"ultralytics=={_ultralytics_version()}", *WHEELS]
+    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                    "--python-version", python_version, "--dest", str(out), *wanted], check=True)
+
+
+def write_bundle(build: Path, out: Path, python_version: str, train_limit: int | None) -> dict[str, float]:
+    """Write ``out`` (replacing it) from the sets under ``build``; returns sizes in MiB."""
+    if out.exists():
+        shutil.rmtree(out)
+    for name, side, quality in PACKS:
+        data = build / name / "data.yaml"
+        if not data.exists():
+            raise FileNotFoundError(f"{data} is missing: run `make models-data` first")
+        pack(data, out / "build" / name, side, quality, {"train": train_limit if name == "detector" else None})
+    download_wheels(out / "wheels", python_version)
+    stub = out / "stubs" / "polars"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text(POLARS_STUB)
+    font = next((f for f in FONT_CANDIDATES if f.exists()), None)
+    if font is not None:
+        (out / "yolo" / "Ultralytics").mkdir(parents=True)
+        shutil.copy(font, out / "yolo" / "Ultralytics" / "Arial.ttf")
+    (out / "job.sh").write_text(JOB)
+    (out / "job.sh").chmod(0o755)
+    sizes = {part.name: round(_size_mib(part), 1) for part in sorted(out.iterdir()) if part.is_dir()}
+    sizes["bundle"] = round(_size_mib(out), 1)
+    return sizes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Pack data, wheels and a job script for training on a GPU machine.")
+    parser.add_argument("--build", type=Path, default=Path("build"), help="where make models-data wrote the sets")
+    parser.add_argument("--out", type=Path, default=Path(".gpu"))
+    parser.add_argument("--python-version", default="3.12", help="the GPU machine's Python (for the wheels)")
+    parser.add_argument("--train-limit", type=int, help="at most this many detector training images (size)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sizes = write_bundle(args.build, args.out, args.python_version, args.train_limit)
+    tracked = _tracked_mib(Path.cwd())
+    total = tracked + sizes["bundle"]
+    log.info("bundle %s MiB (%s) + tracked files %.1f MiB = %.1f MiB of the %.0f MiB that may travel",
+             sizes["bundle"], sizes, tracked, total, CARRY_LIMIT_MIB)
+    if total > CARRY_LIMIT_MIB:
+        log.warning("too big to travel: move models/*.onnx out of the working tree for the run (the job "
+                    "trains from models/checkpoints), or pack fewer images (--train-limit)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""The GPU bundle: packed sets, stand-ins and a job script, sized against what may travel."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from edge.training import gpu_bundle
+
+
+def _yolo_set(root: Path, name: str, images: int, side: int) -> Path:
+    """A tiny ultralytics set laid out as make models-data writes it: list files named in data.yaml."""
+    listed: dict[str, list[str]] = {"train": [], "val": []}
+    for split, count in (("train", images), ("val", 2)):
+        (root / name / "images" / split).mkdir(parents=True)
+        (root / name / "labels" / split).mkdir(parents=True)
+        for i in range(count):
+            image = root / name / "images" / split / f"{split}{i}.jpg"
+            pixels = np.random.default_rng(i).integers(0, 255, (side, side * 2, 3), dtype=np.uint8)
+            cv2.imwrite(str(image), pixels)
+            (root / name / "labels" / split / f"{split}{i}.txt").write_text("0 0.5 0.5 0.2 0.1\n")
+            listed[split].append(str(image))
+    for split, paths in listed.items():
+        (root / name / f"{split}.txt").write_text("\n".join(paths) + "\n")
+    data = root / name / "data.yaml"
+    data.write_text(f"train: {root / name / 'train.txt'}\nval: {root / name / 'val.txt'}\nnames:\n  0: plate\n")
+    return data
+
+
+def _longest_side(image: Path) -> int:
+    pixels = cv2.imread(str(image))
+    assert pixels is not None, image
+    return int(max(pixels.shape[:2]))
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Path:
+    root = tmp_path / "build"
+    _yolo_set(root, "detector", 5, 900)
+    _yolo_set(root, "reader", 3, 300)
+    return root
+
+
+@pytest.fixture
+def no_download(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Wheels are fetched from PyPI in real use; here a placeholder records where they would go."""
+    asked: list[Path] = []
+
+    def fake(out: Path, python_version: str) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"ultralytics-0-py3-none-any-for-{python_version}.whl").write_bytes(b"0" * 1000)
+        asked.append(out)
+
+    monkeypatch.setattr(gpu_bundle, "download_wheels", fake)
+    return asked
+
+
+def test_bundle_packs_both_sets_shrunk_to_their_training_size(build: Path, tmp_path: Path,
+                                                              no_download: list[Path]) -> None:
+    out = tmp_path / ".gpu"
+    sizes = gpu_bundle.write_bundle(build, out, "3.12", train_limit=3)
+    detector = sorted((out / "build" / "detector" / "images" / "train").iterdir())
+    assert len(detector) == 3  # the limit
+    assert _longest_side(detector[0]) == 640
+    reader = sorted((out / "build" / "reader" / "images" / "train").iterdir())
+    assert len(reader) == 3 and _longest_side(reader[0]) == 256
+    assert (out / "build" / "reader" / "labels" / "train" / "000000.txt").read_text() == "0 0.5 0.5 0.2 0.1\n"
+    assert no_download == [out / "wheels"]
+    assert sizes["bundle"] > 0 and set(sizes) >= {"build", "wheels", "stubs", "bundle"}
+
+
+def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
+        build: Path, tmp_path: Path, no_download: list[Path]) -> None:
+    out = tmp_path / ".gpu"
+    gpu_bundle.write_bundle(build, out, "3.12", train_limit=None)
+    job = out / "job.sh"
+    assert subprocess.run(["bash", "-n", str(job)], check=False, capture_output=True).returncode == 0
+    text = job.read_text()
+    assert "--no-index" in text and "YOLO_OFFLINE=1" in text
+    assert text.count("edge.training.pipeline train") == 1 and "for model in detector reader" in text
+
+
+def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path: Path,
+                                                           no_download: list[Path]) -> None:
+    out = tmp_path / ".gpu"
+    gpu_bundle.write_bundle(build, out, "3.12", train_limit=None)
+    spec = importlib.util.spec_from_file_location("polars_stand_in", out / "stubs" / "polars" / "__init__.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(RuntimeError):  # ultralytics' read_results_csv catches Exception and goes on
+        module.read_csv(b"epoch\n1\n")
+
+
+def test_bundle_refuses_without_the_training_sets(tmp_path: Path, no_download: list[Path]) -> None:
+    with pytest.raises(FileNotFoundError, match="make models-data"):
+        gpu_bundle.write_bundle(tmp_path / "nothing", tmp_path / ".gpu", "3.12", train_limit=None)
+    assert no_download == []
+
+
+def test_bundle_command_fails_when_it_would_not_fit_the_carry_limit(
+        build: Path, tmp_path: Path, no_download: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(repo)  # tracked files are counted from the repository
+    out = tmp_path / ".gpu"
+    assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 0
+    monkeypatch.setattr(gpu_bundle, "CARRY_LIMIT_MIB", 1.0)
+    assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 1
