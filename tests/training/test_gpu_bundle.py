@@ -97,7 +97,22 @@ def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path
         module.read_csv(b"epoch\n1\n")
 
 
-def test_bundle_refuses_without_the_training_sets(tmp_path: Path, no_download: list[Path]) -> None:
+def test_bundle_drops_detector_photos_until_it_fits(tmp_path: Path, no_download: list[Path]) -> None:
+    build = tmp_path / "build"
+    _yolo_set(build, "detector", 40, 900)
+    _yolo_set(build, "reader", 3, 300)
+    whole = gpu_bundle.write_bundle(build, tmp_path / "whole", "3.12", train_limit=None)["bundle"]
+    photo = whole / 40 * 0.6  # well under one detector photo's share of the bundle
+    sizes = gpu_bundle.write_bundle(build, tmp_path / ".gpu", "3.12", train_limit=None, room_mib=whole - 5 * photo)
+    kept = len(list((tmp_path / ".gpu" / "build" / "detector" / "images" / "train").iterdir()))
+    assert 20 <= kept < 40 and sizes["bundle"] <= whole - 5 * photo
+    assert len(list((tmp_path / ".gpu" / "build" / "reader" / "images" / "train").iterdir())) == 3
+
+
+def test_bundle_refuses_without_the_training_sets(tmp_path: Path, no_download: list[Path],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])  # tracked files are counted from the repository
+    assert gpu_bundle.main(["--build", str(tmp_path / "nothing"), "--out", str(tmp_path / ".gpu")]) == 1
     with pytest.raises(FileNotFoundError, match="make models-data"):
         gpu_bundle.write_bundle(tmp_path / "nothing", tmp_path / ".gpu", "3.12", train_limit=None)
     assert no_download == []
