@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python-version", default="3.12", help="the GPU machine's Python (for the wheels)")
     parser.add_argument("--train-limit", type=int, help="at most this many detector training images (size)")
     args = parser.parse_args(argv)
+    if args.train_limit is not None and args.train_limit < 1:
+        parser.error("--train-limit must be at least 1")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     repo = Path.cwd()
     travelling = _tracked_mib(repo) - sum(f.stat().st_size for f in repo.glob(ASIDE)) / MIB

@@ -117,9 +117,8 @@ MODEL_NAMES = tuple(recipe.name for recipe in RECIPES)
 
 def train_and_export(build: Path, device: str, hours: float, workers: int,
                      names: tuple[str, ...] = MODEL_NAMES) -> None:
-    from edge.training.train import TrainJob, export, train  # noqa: PLC0415
+    from edge.training.train import TrainJob, train  # noqa: PLC0415
 
-    version = dt.date.today().isoformat()
     on_gpu = device != "cpu"
     for recipe in (r for r in RECIPES if r.name in names):
         job = TrainJob(recipe.name, build / recipe.name / "data.yaml", recipe.train_imgsz, epochs=150, hours=hours,
@@ -129,12 +128,11 @@ def train_and_export(build: Path, device: str, hours: float, workers: int,
         best = train(job)
         CHECKPOINTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(best, CHECKPOINTS / f"{recipe.name}.pt")
-        export(best, MODELS / recipe.onnx_name, recipe.export_imgsz, f"{recipe.name}-{version}",
-               f"trained by make models on {device}")
+        export_checkpoints((recipe.name,), f"trained by make models on {device}")
 
 
 def export_checkpoints(names: tuple[str, ...] = MODEL_NAMES, note: str = "trained on a GPU machine") -> None:
-    """Export ``models/checkpoints/<name>.pt`` to ``models/`` (checkpoints trained elsewhere)."""
+    """Export ``models/checkpoints/<name>.pt`` to ``models/`` (after training here, or on another machine)."""
     from edge.training.train import export  # noqa: PLC0415
 
     version = dt.date.today().isoformat()

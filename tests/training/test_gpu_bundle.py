@@ -126,3 +126,12 @@ def test_bundle_command_fails_when_it_would_not_fit_the_carry_limit(
     assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 0
     monkeypatch.setattr(gpu_bundle, "CARRY_LIMIT_MIB", 1.0)
     assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-3", "many"])
+def test_bundle_command_refuses_a_bad_train_limit(limit: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  no_download: list[Path]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        gpu_bundle.main(["--build", str(tmp_path), "--out", str(tmp_path / ".gpu"), "--train-limit", limit])
+    assert stop.value.code == 2 and "--train-limit" in capsys.readouterr().err
+    assert no_download == [] and not (tmp_path / ".gpu").exists()
