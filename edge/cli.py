@@ -362,7 +362,8 @@ def command_soak(args: argparse.Namespace, _: VisionSettings) -> int:
     return _write_report(report, args.output)
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `carwatch-edge`, every subcommand included."""
     parser = argparse.ArgumentParser(prog="carwatch-edge", description="Licence-plate gate daemon.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages to stderr")
     parser.add_argument("--threads", type=int, help="onnxruntime threads per model call (default 1)")
@@ -417,7 +418,7 @@ COMMANDS = {"read": command_read, "demo": command_demo, "eval": command_eval, "b
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

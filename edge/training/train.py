@@ -96,13 +96,18 @@ def train(job: TrainJob) -> Path:
     return job.runs / job.name / "weights" / "best.pt"
 
 
-def export(checkpoint: Path, out: Path, imgsz: int, version: str, names_note: str) -> Path:
-    """Export to ONNX (opset 17) with the metadata the run-time reads."""
+def export(checkpoint: Path, out: Path, imgsz: int, version: str, names_note: str, *, dynamic: bool = False) -> Path:
+    """Export to ONNX (opset 17) with the metadata the run-time reads.
+
+    With ``dynamic`` the input's height and width are free: the run time letterboxes a wide frame into
+    a rectangle padded only to the stride (``edge.vision.preprocess.fit_shape``) instead of the whole
+    ``imgsz`` square, which stays in the metadata as the scale to fit to.
+    """
     import onnx  # noqa: PLC0415
     from ultralytics import YOLO  # noqa: PLC0415
 
     model = YOLO(str(checkpoint))
-    onnx_path = Path(model.export(format="onnx", imgsz=imgsz, opset=17, simplify=True, dynamic=False))
+    onnx_path = Path(model.export(format="onnx", imgsz=imgsz, opset=17, simplify=True, dynamic=dynamic))
     proto = onnx.load(str(onnx_path))
     meta = {p.key: p.value for p in proto.metadata_props}
     meta["carwatch_version"] = version

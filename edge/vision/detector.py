@@ -35,7 +35,7 @@ class PlateDetector:
 
     def _detect_once(self, image: np.ndarray, conf_threshold: float) -> list[Detection]:
         info = self.model.info
-        blob, fit = letterbox(image, info.input_height, info.input_width)
+        blob, fit = letterbox(image, *info.input_shape(*image.shape[:2]))
         output = self.model.run(blob)
         height, width = image.shape[:2]
         return decode(output, fit, width, height, conf_threshold=conf_threshold,

@@ -41,7 +41,7 @@ class CharacterReader:
     def read(self, crop: np.ndarray) -> CropReading:
         """The characters in ``crop`` (HxWx3 BGR), in reading order."""
         info = self.model.info
-        blob, fit = letterbox(crop, info.input_height, info.input_width)
+        blob, fit = letterbox(crop, *info.input_shape(*crop.shape[:2]))
         output = self.model.run(blob)
         height, width = crop.shape[:2]
         found = decode(output, fit, width, height, conf_threshold=self.conf_threshold,

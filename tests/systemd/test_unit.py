@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import _parser
+from edge.cli import build_parser
 from tests.systemd.tools import require_tool
 
 SYSTEMD = Path(__file__).resolve().parents[2] / "systemd"
@@ -77,7 +77,7 @@ def test_unit_asks_for_what_the_daemon_relies_on() -> None:
     # No Type=notify-reload: Debian 12 has systemd 252.
     command = values["ExecStart"][0].split()
     assert command[0] == EXEC
-    args = _parser().parse_args(command[1:])  # the daemon accepts the command line
+    args = build_parser().parse_args(command[1:])  # the daemon accepts the command line
     assert args.command == "run" and str(args.config) == "/etc/carwatch-edge/carwatch.toml"
 
 

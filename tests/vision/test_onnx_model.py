@@ -6,7 +6,7 @@ import pytest
 
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ModelError
-from edge.vision.onnx_model import OnnxModel
+from edge.vision.onnx_model import ModelInfo, OnnxModel
 from edge.vision.reader import CharacterReader
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -54,3 +54,29 @@ def test_shipped_models_carry_their_metadata() -> None:
     assert detector.version.startswith("detector-") and reader.version.startswith("reader-")
     for name in ("plate-detector.onnx", "plate-reader.onnx"):
         assert (MODELS / name).stat().st_size < 15 * 1024 * 1024
+
+
+def test_dynamic_detector_letterboxes_a_wide_frame_into_a_rectangle() -> None:
+    detector = OnnxModel(MODELS / "plate-detector.onnx").info
+    assert detector.dynamic
+    assert (detector.input_height, detector.input_width) == (512, 512)  # the square it was exported at
+    assert detector.input_shape(1080, 1920) == (288, 512)
+    assert detector.input_shape(1920, 1080) == (512, 288)
+
+
+def test_fixed_reader_always_takes_its_square() -> None:
+    reader = OnnxModel(MODELS / "plate-reader.onnx").info
+    assert not reader.dynamic
+    assert reader.input_shape(50, 200) == (256, 256)
+    fixed = ModelInfo(Path("m.onnx"), ("plate",), 320, 416, "v1")
+    assert fixed.input_shape(1080, 1920) == (320, 416)
+
+
+@pytest.mark.parametrize("size", [b"[512, ZZZ]", b"[]        ", b"512       ", b"[0, 0]    ", b"[-512, 1] "])
+def test_dynamic_model_with_an_unreadable_size_names_the_path(tmp_path: Path, size: bytes) -> None:
+    data = (MODELS / "plate-detector.onnx").read_bytes()
+    assert data.count(b"[512, 512]") == 1  # the metadata value, replaced with one of the same length
+    path = tmp_path / "bad-size.onnx"
+    path.write_bytes(data.replace(b"[512, 512]", size))
+    with pytest.raises(ModelError, match=f"{path}: unreadable input size in the metadata"):
+        OnnxModel(path)
