@@ -351,9 +351,13 @@ def command_soak(args: argparse.Namespace, _: VisionSettings) -> int:
     if not 0 < args.duration <= 7 * 86400 or not 0 < args.sample <= 3600:
         print("error: --duration must be 0 to 604800 s and --sample 0 to 3600 s", file=sys.stderr)
         return 2
+    if args.snapshot_cap_mb is not None and args.snapshot_cap_mb < 1:
+        print("error: --snapshot-cap-mb must be at least 1", file=sys.stderr)
+        return 2
     before = machine()  # the load average before the soak adds its own
     try:
-        result = soak(args.duration, sample_s=args.sample, progress=_progress_line)
+        result = soak(args.duration, sample_s=args.sample, snapshot_cap_mb=args.snapshot_cap_mb,
+                      progress=_progress_line)
     except BenchError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -389,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     soak = sub.add_parser("soak", help="run the daemon with two file-fed cameras and watch its memory and threads")
     soak.add_argument("--duration", type=float, default=3600.0, help="seconds to run (default 3600)")
     soak.add_argument("--sample", type=float, default=10.0, help="seconds between memory samples (default 10)")
+    soak.add_argument("--snapshot-cap-mb", type=int,
+                      help="retention cap of the snapshots (default: the shipped 2048 MB, which an hour does not "
+                           "fill); a small one, e.g. 20, soaks the steady state of a box whose disk is full")
     soak.add_argument("--output", help="also write the JSON report to this file")
     run = sub.add_parser("run", help="run the gate daemon (until SIGTERM; SIGHUP reloads the configuration)")
     run.add_argument("--config", type=Path, help="TOML configuration file (see config/carwatch.example.toml)")

@@ -108,6 +108,7 @@ def test_percentiles_of_nothing_and_of_values() -> None:
     lambda: soak(0),
     lambda: soak(10, sample_s=0),
     lambda: soak(10, cameras=0),
+    lambda: soak(10, snapshot_cap_mb=0),
 ])
 def test_bad_arguments_are_refused_before_anything_starts(call: object) -> None:
     with pytest.raises(ValueError):
@@ -175,7 +176,7 @@ def test_idle_cost_compares_a_still_camera_with_no_camera(clips: dict[str, Path]
 
 def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     output = tmp_path / "soak.json"
-    assert main(["soak", "--duration", "8", "--sample", "1", "--output", str(output)]) == 0
+    assert main(["soak", "--duration", "8", "--sample", "1", "--snapshot-cap-mb", "5", "--output", str(output)]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert json.loads(output.read_text()) == printed
     report = printed["soak"]
@@ -199,11 +200,17 @@ def test_soak_command_writes_its_report(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(report["python_samples"]) == len(report["samples"])
     assert all(blocks > 100_000 for _, blocks in report["python_samples"])
     assert isinstance(report["python_blocks_slope_per_hour"], float)
+    # The snapshots' retention cap it ran under, and what it left on disk: a frame and a crop per event.
+    kept = report["snapshots"]
+    assert kept["cap_mb"] == 5
+    assert kept["files_end"] >= report["events_stored"] > 0
+    assert 0 < kept["mb_end"] <= 5
 
 
 @pytest.mark.parametrize("argv", [["soak", "--duration", "0"], ["soak", "--duration", "-5"],
                                   ["soak", "--duration", "1e12"], ["soak", "--sample", "0"],
-                                  ["soak", "--duration", "nan"]])
+                                  ["soak", "--duration", "nan"], ["soak", "--snapshot-cap-mb", "0"],
+                                  ["soak", "--snapshot-cap-mb", "-3"]])
 def test_soak_command_refuses_bad_durations(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "error" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from edge.settings.cameras import CameraSettings
 from edge.settings.daemon import DaemonSettings, TrackingSettings
 from edge.settings.mqtt import MqttSettings
 from edge.settings.plate_lists import PlateListSettings
+from edge.settings.storage import SnapshotSettings
 
 STOP_DEADLINE_S = 5.0
 
@@ -29,11 +30,12 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None
 
 
 def bench_settings(data_dir: Path, cameras: list[CameraSettings], *, mqtt: MqttSettings | None = None,
-                   tracking: TrackingSettings | None = None, plates: Path | None = None) -> DaemonSettings:
+                   tracking: TrackingSettings | None = None, plates: Path | None = None,
+                   snapshots: SnapshotSettings | None = None) -> DaemonSettings:
     """Daemon settings for a bench: everything in ``data_dir``, MQTT off unless given."""
     return DaemonSettings(site="bench", data_dir=data_dir, cameras=cameras, mysql_url=None, mqtt_url=None,
                           mqtt=mqtt if mqtt is not None else MqttSettings(enabled=False),
-                          tracking=tracking or TrackingSettings(),
+                          tracking=tracking or TrackingSettings(), snapshots=snapshots or SnapshotSettings(),
                           plate_lists=PlateListSettings(path=plates or data_dir / "plates.toml"),
                           api=ApiSettings(enabled=False))
 

@@ -20,9 +20,10 @@ from edge.daemon_bench.daemon_runs import bench_settings, file_cameras, running_
 from edge.daemon_bench.event_listener import MOSQUITTO, EventListener, bench_broker, broker_answers
 from edge.daemon_bench.process_readings import CpuMark, heap_mb, os_threads, python_blocks, rss_mb, sqlite_mb
 from edge.daemon_bench.progress import Progress
-from edge.daemon_bench.reports import CpuUse, SoakReport
+from edge.daemon_bench.reports import CpuUse, SnapshotsKept, SoakReport
 from edge.settings.daemon import TrackingSettings
 from edge.settings.mqtt import MqttSettings
+from edge.settings.storage import SnapshotSettings
 
 # Memory counts as flat below 2 MB/h over the soak's second half. RSS moves in steps of about a megabyte as
 # glibc's arenas and onnxruntime's arena grow and shrink, and one such step over a 30-minute half reads as
@@ -91,16 +92,25 @@ def _soak_loop(daemon: GateDaemon, duration_s: float, sample_s: float, progress:
 
 def soak(duration_s: float = 3600.0, *, sample_s: float = 10.0, cameras: int = 2, clip: Path = SAMPLE_CLIP,
          fps: float = 5.0, broker: tuple[str, int] | None = MOSQUITTO, warmup_s: float = 5.0,
-         progress: Progress | None = None) -> SoakReport:
+         snapshot_cap_mb: int | None = None, progress: Progress | None = None) -> SoakReport:
     """The daemon with ``cameras`` file-fed cameras (every loop of the clip a new vehicle, so events flow
-    all the time), MQTT when a broker answers; RSS and threads sampled every ``sample_s`` seconds."""
+    all the time), MQTT when a broker answers; RSS and threads sampled every ``sample_s`` seconds.
+
+    ``snapshot_cap_mb`` sets the snapshots' retention cap (default: the shipped 2 GB, which an hour of the
+    sample clip does not fill). A small cap makes retention delete files from the first minutes on, as it
+    does on a box that has run for weeks, so that what the daemon keeps per snapshot on disk (its
+    retention index) stops growing: the steady state of a long run.
+    """
     if duration_s <= 0 or sample_s <= 0 or cameras < 1:
         raise ValueError("need a positive duration and sample interval and at least one camera")
+    if snapshot_cap_mb is not None and snapshot_cap_mb < 1:
+        raise ValueError(f"the snapshot cap must be at least 1 MB: {snapshot_cap_mb}")
+    snapshots = SnapshotSettings() if snapshot_cap_mb is None else SnapshotSettings(max_total_mb=snapshot_cap_mb)
     use_mqtt = broker is not None and broker_answers(broker)
     with tempfile.TemporaryDirectory(prefix="carwatch-soak-") as work, \
             _maybe_broker(broker if use_mqtt else None) as (mqtt_s, listener):
         settings = bench_settings(Path(work), file_cameras(clip, cameras, fps), mqtt=mqtt_s,
-                                  tracking=TrackingSettings(repeat_window_s=0))
+                                  tracking=TrackingSettings(repeat_window_s=0), snapshots=snapshots)
         with running_daemon(settings) as daemon:
             wait_for_frames(daemon)
             time.sleep(warmup_s)
@@ -110,8 +120,15 @@ def soak(duration_s: float = 3600.0, *, sample_s: float = 10.0, cameras: int = 2
             status = daemon.status()
             received = listener.received if listener is not None else None
             taken = {p.camera.name: p.stats().processed + p.stats().skipped_idle for p in daemon.pipelines()}
+        kept = SnapshotsKept(snapshots.max_total_mb, *_files_and_mb(Path(work)))
     return _soak_report(log, duration_s=duration_s, sample_s=sample_s, cameras=cameras, clip=clip, use_mqtt=use_mqtt,
-                        status=status, received=received, taken=taken, cpu=cpu)
+                        status=status, received=received, taken=taken, cpu=cpu, snapshots=kept)
+
+
+def _files_and_mb(folder: Path) -> tuple[int, float]:
+    """How many JPEG files lie under ``folder``, and their total size in MB."""
+    sizes = [path.stat().st_size for path in folder.rglob("*.jpg")]
+    return len(sizes), round(sum(sizes) / 1e6, 1)
 
 
 @contextmanager
@@ -131,7 +148,8 @@ def _second_half_slope(samples: list[tuple[float, float]]) -> float | None:
 
 
 def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: int, clip: Path, use_mqtt: bool,
-                 status: dict[str, Any], received: int | None, taken: dict[str, int], cpu: CpuUse) -> SoakReport:
+                 status: dict[str, Any], received: int | None, taken: dict[str, int], cpu: CpuUse,
+                 snapshots: SnapshotsKept) -> SoakReport:
     rss = [s[1] for s in log.samples]
     half = log.samples[len(log.samples) // 2:]
     slope, stderr = least_squares([(t / 3600, mb) for t, mb in half])
@@ -153,4 +171,4 @@ def _soak_report(log: _SoakLog, *, duration_s: float, sample_s: float, cameras: 
         events_lost=int(status["events_lost"]), events_received=received,
         outbox_depth_end=dict(status["outbox"]), dead_letters=dict(status["dead_letters"]),
         python_threads=(first[1], last[1]), os_threads=(first[2], last[2]),
-        threads_grew=last[1] > first[1] or last[2] > first[2], frames_taken=taken, cpu=cpu)
+        threads_grew=last[1] > first[1] or last[2] > first[2], frames_taken=taken, cpu=cpu, snapshots=snapshots)

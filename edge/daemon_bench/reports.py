@@ -126,6 +126,15 @@ class IdleReport:
 
 
 @dataclass(frozen=True)
+class SnapshotsKept:
+    """The snapshots' retention cap during a soak, and the JPEG files on disk at its end."""
+
+    cap_mb: int
+    files_end: int
+    mb_end: float
+
+
+@dataclass(frozen=True)
 class SoakReport:
     """The daemon with file-fed cameras for ``duration_s``; RSS sampled every ``sample_s`` seconds."""
 
@@ -162,6 +171,7 @@ class SoakReport:
     threads_grew: bool
     frames_taken: dict[str, int]
     cpu: CpuUse
+    snapshots: SnapshotsKept  # under the cap, retention has been deleting files and the index stays bounded
 
 
 def as_dict(report: Any) -> dict[str, Any]:

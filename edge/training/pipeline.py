@@ -107,7 +107,7 @@ class ModelRecipe:
     # A dynamic input lets the run time letterbox a wide frame into a rectangle instead of the square
     # (about 40 % less detector time on a 16:9 frame, same recall). The reader keeps its square: it
     # was trained on square letterboxes, and on rectangles it read 8 fewer of 154 held-out plates
-    # end to end (models/README.md, Latency).
+    # end to end (models/README.md, "Fourth session").
     dynamic_input: bool
 
 
