@@ -46,7 +46,7 @@ class PipelineStats:
 
     camera: str
     processed: int  # frames read by the models
-    skipped_rate: int  # frames dropped to keep to the camera's fps
+    skipped_rate: int  # frames not processed because they were older than one interval when taken
     skipped_idle: int  # frames skipped by the motion gate (nothing moving, no track open)
     failed: int  # frames the models could not read (logged)
     plates: int  # plate reads
@@ -222,13 +222,17 @@ class CameraPipeline:
         interval = 1.0 / self.camera.fps
         while not self._stop.is_set():
             self._last_progress = time.monotonic()
+            # Ask for a frame only when one is due: a stream then converts the next frame it decodes,
+            # and none of those in between (most of an idle camera's cost).
+            if not self._every_frame and self._stop.wait(max(0.0, next_due - time.monotonic())):
+                break
             frame = self.source.latest(last_sequence, timeout=IDLE_WAIT_S)
             if frame is None:
                 self._emit(self._tracker.flush(time.time()), None)
                 continue
             last_sequence = frame.sequence
             if not self._every_frame:
-                if time.monotonic() < next_due:
+                if time.monotonic() - frame.monotonic > interval:  # made before it was asked for: take the next
                     self._counts["skipped_rate"] += 1
                     continue
                 next_due = max(next_due + interval, time.monotonic() - interval)

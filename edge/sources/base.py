@@ -9,6 +9,8 @@ from edge.domain import Frame, SourceStatus
 from edge.settings.cameras import AfterProcessing, CameraSettings
 from edge.sources.health import BackoffPolicy
 
+UNASKED_FPS = 1.0  # frames a stream converts a second while its consumer does not wait for one
+
 
 class FrameSource(Protocol):
     """One camera, read by one thread the source owns. The newest frame wins (snapshot folders queue a few)."""
@@ -24,7 +26,11 @@ class FrameSource(Protocol):
         ...
 
     def latest(self, after_sequence: int = 0, timeout: float = 1.0) -> Frame | None:
-        """A frame newer than ``after_sequence``, waiting up to ``timeout`` seconds; None when none came."""
+        """A frame newer than ``after_sequence``, waiting up to ``timeout`` seconds; None when none came.
+
+        A stream camera makes a frame when a consumer waits here for one (the next one it decodes), so
+        ask when a frame is due instead of taking every frame and dropping most.
+        """
         ...
 
     def status(self) -> SourceStatus:
@@ -58,7 +64,10 @@ class SourceOptions:
     settle_time: float = 0.5  # snapshot folders: a file unchanged this long is complete
     max_pixels: int = 40_000_000  # snapshot folders: larger images are refused before decoding
     max_file_bytes: int = 50_000_000  # snapshot folders: larger files are refused unread
-    convert_fps: float | None = None  # streams: convert at most this many decoded frames a second to BGR
+    # Streams: a decoded frame is converted to BGR (a third of an idle 1080p camera's cost) when the
+    # consumer waits for one, and otherwise only this many a second, so that health sees a live camera.
+    # None: every decoded frame is converted.
+    unasked_fps: float | None = None
 
     def __post_init__(self) -> None:
         if not (self.stall_timeout > 0 and self.open_timeout > 0 and self.settle_time >= 0 and self.queue_wait >= 0):
@@ -75,7 +84,6 @@ class SourceOptions:
             loop=settings.loop,
             after=settings.after,
             process_existing=settings.process_existing,
-            # Twice the processing rate: the frame the pipeline takes is at most half an interval old,
-            # and the colour conversion of frames nobody would take is saved (an idle camera's cost).
-            convert_fps=2 * settings.fps,
+            # The pipeline asks when it is due and gets the next decoded frame, never an older one.
+            unasked_fps=UNASKED_FPS,
         )

@@ -32,6 +32,7 @@ class FrameQueue:
         self._dropped = 0
         self._closed = False
         self._last_captured_at: float | None = None
+        self._waiting = 0  # consumers blocked in latest() for want of a newer frame
 
     def put(self, image: npt.NDArray[np.uint8], captured_at: float | None = None) -> Frame:
         """Store a new frame (numbered here) and wake the consumers."""
@@ -69,7 +70,16 @@ class FrameQueue:
                 remaining = deadline - time.monotonic()
                 if self._closed or remaining <= 0:
                     return None
-                self._changed.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._changed.wait(remaining)
+                finally:
+                    self._waiting -= 1
+
+    def wanted(self) -> bool:
+        """Whether a consumer is waiting for a newer frame right now (a producer may make one only then)."""
+        with self._changed:
+            return self._waiting > 0
 
     def wait_for_room(self, timeout: float) -> bool:
         """Wait until a ``put`` would drop nothing unseen; False after ``timeout`` or on close."""

@@ -69,7 +69,7 @@ class _Pacer:
 
 
 class _Throttle:
-    """Says which frames to convert: at most ``fps`` a second, evenly spaced."""
+    """Says when a frame nobody asked for is converted: at most ``fps`` a second, evenly spaced."""
 
     def __init__(self, fps: float) -> None:
         self._interval = 1.0 / fps
@@ -197,15 +197,15 @@ class StreamSource:
     def _pump(self, capture: cv2.VideoCapture, backoff: Backoff) -> _End | str:
         is_file = self._spec.kind is SourceKind.FILE
         pacer = _Pacer(self._file_fps(capture)) if is_file and self._options.realtime else None
-        convert_fps = self._options.convert_fps
-        throttle = _Throttle(convert_fps) if convert_fps and (pacer is not None or not is_file) else None
+        unasked_fps = self._options.unasked_fps
+        throttle = _Throttle(unasked_fps) if unasked_fps and (pacer is not None or not is_file) else None
         last_frame = time.monotonic()
         failures = 0
         read_since_rewind = 0
         delivered = False
         while not self._stop.is_set():
-            ok = capture.grab()  # decodes; retrieve() converts to BGR, only for frames that may be used
-            if ok and throttle is not None and not throttle.due():
+            ok = capture.grab()  # decodes; retrieve() converts to BGR, only for frames that are asked for
+            if ok and throttle is not None and not self._slot.wanted() and not throttle.due():
                 failures, last_frame = 0, time.monotonic()
                 read_since_rewind += 1
                 if pacer is not None and self._stop.wait(pacer.wait_time()):

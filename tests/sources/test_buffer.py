@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -40,6 +41,34 @@ def test_a_waiting_consumer_is_woken_by_a_new_frame() -> None:
     slot.put(image())
     consumer.join(10)
     assert got and got[0] is not None and got[0].sequence == 1
+
+
+def test_the_slot_says_when_a_consumer_waits_for_a_frame() -> None:
+    slot = LatestFrameSlot("cam")
+    assert not slot.wanted()
+    slot.put(image(1))
+    got: list[Frame | None] = []
+    consumer = threading.Thread(target=lambda: got.append(slot.latest(1, timeout=10)), name="test-consumer")
+    consumer.start()
+    try:
+        assert _eventually(slot.wanted), "a consumer waiting for a frame newer than the one there"
+        slot.put(image(2))
+        consumer.join(5)
+        assert got and got[0] is not None and got[0].sequence == 2
+        assert not slot.wanted(), "served: nobody waits any more"
+        assert slot.latest(0, timeout=0) is not None and not slot.wanted(), "a frame at hand is no wait"
+    finally:
+        slot.close()
+        consumer.join(5)
+
+
+def _eventually(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.005)
+    return condition()
 
 
 def test_close_wakes_waiters_and_latest_no_longer_waits() -> None:

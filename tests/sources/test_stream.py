@@ -82,6 +82,26 @@ def test_realtime_playback_keeps_the_file_frame_rate(tmp_path: Path, stopper: St
     assert min(gaps) >= 0.03, gaps  # paced at 20 fps (0.05 s), never faster
 
 
+def test_a_camera_converts_frames_when_asked_and_only_a_few_unasked(tmp_path: Path, stopper: Start) -> None:
+    clip = write_clip(tmp_path / "clip.avi", frames=25, fps=25.0)
+    source = stopper(stream_source("asked", str(clip), loop=True, realtime=True, unasked_fps=0.5))
+    assert source.latest(0, timeout=5) is not None
+    before = source.status().frames
+    time.sleep(2.0)  # 50 frames decoded, nobody asking
+    unasked = source.status().frames - before
+    assert unasked <= 3, f"{unasked} frames converted in 2 s without a consumer (one every 2 s expected)"
+    taken = []
+    for _ in range(10):
+        asked = time.monotonic()
+        frame = source.latest(source.status().frames, timeout=2)
+        assert frame is not None
+        taken.append(frame.monotonic - asked)
+        time.sleep(0.1)
+    # A consumer that asks gets the next decoded frame, 1/25 s later (not the next unasked one, up to
+    # 2 s later); the bounds leave room for a loaded machine.
+    assert sorted(taken)[len(taken) // 2] < 0.25 and max(taken) < 1.0, taken
+
+
 def test_a_dead_rtsp_camera_is_retried_with_backoff_and_logged_once(
     stopper: Start, caplog: pytest.LogCaptureFixture
 ) -> None:
