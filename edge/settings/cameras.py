@@ -290,6 +290,12 @@ class CameraSettings(BaseModel):
         le=300,
         description="Seconds without a frame after which a stream counts as dead and reopens.",
     )
+    decode_threads: int = Field(
+        default=1, ge=0, le=16,
+        description="Streams and video files: FFmpeg decoding threads. 1 decodes each frame as it arrives (a "
+                    "1080p H.264 frame takes a few ms); more decode frames in parallel but each holds one frame "
+                    "back (latency) and costs more CPU in all; 0 lets FFmpeg choose (one per core).",
+    )
     reconnect_initial: float = Field(
         default=1.0, gt=0, le=60, description="First wait (s) before reopening a dead camera."
     )

@@ -68,6 +68,7 @@ class SourceOptions:
     # consumer waits for one, and otherwise only this many a second, so that health sees a live camera.
     # None: every decoded frame is converted.
     unasked_fps: float | None = None
+    decode_threads: int = 1  # streams and files: FFmpeg decoding threads; 0 lets FFmpeg choose
 
     def __post_init__(self) -> None:
         if not (self.stall_timeout > 0 and self.open_timeout > 0 and self.settle_time >= 0 and self.queue_wait >= 0):
@@ -86,4 +87,5 @@ class SourceOptions:
             process_existing=settings.process_existing,
             # The pipeline asks when it is due and gets the next decoded frame, never an older one.
             unasked_fps=UNASKED_FPS,
+            decode_threads=settings.decode_threads,
         )

@@ -37,6 +37,22 @@ def ffmpeg_capture_options(read_timeout: float) -> str:
     return f"rtsp_transport;tcp|timeout;{max(1, round(read_timeout * 1_000_000))}"
 
 
+def ffmpeg_open_parameters(options: SourceOptions) -> list[int]:
+    """What ``cv2.VideoCapture`` is opened with for FFmpeg: timeouts in ms, and the decoding threads.
+
+    One thread decodes each frame in the capture thread as it arrives. FFmpeg's own choice (a thread
+    per core, frame-parallel) holds a frame back per extra thread and costs more CPU in all: on an idle
+    1080p camera about 0.3 % of a core more, measured with ``make bench``.
+    """
+    parameters = [
+        cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, round(options.open_timeout * 1000),
+        cv2.CAP_PROP_READ_TIMEOUT_MSEC, round(options.stall_timeout * 1000),
+    ]
+    if options.decode_threads > 0:
+        parameters += [cv2.CAP_PROP_N_THREADS, options.decode_threads]
+    return parameters
+
+
 def as_bgr(image: object) -> npt.NDArray[np.uint8] | None:
     """The picture as BGR uint8 (H, W, 3), converting grey and BGRA; None when it is not a usable frame."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.size == 0:
@@ -188,11 +204,7 @@ class StreamSource:
         if spec.kind in (SourceKind.RTSP, SourceKind.HTTP):
             # Read by FFmpeg at each open. A value the operator set (say, UDP transport) is kept.
             os.environ.setdefault(FFMPEG_OPTIONS_VARIABLE, ffmpeg_capture_options(options.stall_timeout))
-        timeouts = [
-            cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, round(options.open_timeout * 1000),
-            cv2.CAP_PROP_READ_TIMEOUT_MSEC, round(options.stall_timeout * 1000),
-        ]
-        return cv2.VideoCapture(spec.location, cv2.CAP_FFMPEG, timeouts)
+        return cv2.VideoCapture(spec.location, cv2.CAP_FFMPEG, ffmpeg_open_parameters(options))
 
     def _pump(self, capture: cv2.VideoCapture, backoff: Backoff) -> _End | str:
         is_file = self._spec.kind is SourceKind.FILE

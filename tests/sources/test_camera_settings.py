@@ -26,6 +26,7 @@ def test_defaults_are_a_sensible_camera() -> None:
     assert camera.role is CameraRole.BOTH and camera.entering_direction is EnteringDirection.TOWARD
     assert (camera.fps, camera.roi, camera.motion_gate, camera.motion_threshold) == (5.0, None, True, 0.005)
     assert camera.after is AfterProcessing.KEEP and camera.loop and camera.enabled and not camera.process_existing
+    assert camera.decode_threads == 1 and SourceOptions.from_settings(camera).decode_threads == 1
     assert camera.source_spec().kind is SourceKind.DEVICE
 
 
@@ -40,6 +41,7 @@ def test_a_full_camera_loads(tmp_path: Path) -> None:
         "name": "north_gate-1", "source": f" rtsp://admin:{SECRET}@10.0.0.9:554/Streaming/101 ", "role": "entry",
         "entering_direction": "away", "fps": 12.5, "roi": [0.1, 0.2, 0.9, 1.0], "motion_gate": False,
         "motion_threshold": 0.02, "stall_timeout": 5, "reconnect_initial": 0.5, "reconnect_max": 10,
+        "decode_threads": 0,
     })
     assert camera.source == f"rtsp://admin:{SECRET}@10.0.0.9:554/Streaming/101"
     assert camera.display_source == "rtsp://***@10.0.0.9:554/Streaming/101"
@@ -47,6 +49,7 @@ def test_a_full_camera_loads(tmp_path: Path) -> None:
     assert SECRET not in repr(camera) and SECRET not in str(camera)
     options = SourceOptions.from_settings(camera)
     assert (options.stall_timeout, options.backoff.initial, options.backoff.maximum) == (5, 0.5, 10)
+    assert options.decode_threads == 0
 
 
 def test_a_usb_index_may_be_a_number_and_folders_take_after(tmp_path: Path) -> None:
@@ -79,6 +82,9 @@ def test_a_usb_index_may_be_a_number_and_folders_take_after(tmp_path: Path) -> N
     ("motion_threshold", 2, "less than or equal to 1"),
     ("after", "shred", "keep"),
     ("reconnect_max", 0.1, "reconnect_max must not be below"),
+    ("decode_threads", -1, "greater than or equal to 0"),
+    ("decode_threads", 64, "less than or equal to 16"),
+    ("decode_threads", "many", "valid integer"),
     ("colour", "blue", "Extra inputs are not permitted"),
 ])
 def test_bad_settings_are_refused_naming_the_problem(field: str, value: object, problem: str) -> None:

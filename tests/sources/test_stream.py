@@ -15,9 +15,10 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.daemon_bench.clips import write_clip as write_h264_clip
 from edge.domain import Frame
 from edge.sources import FrameSource, SourceOptions, StreamSource, parse_source
-from edge.sources.stream import as_bgr, ffmpeg_capture_options
+from edge.sources.stream import as_bgr, ffmpeg_capture_options, ffmpeg_open_parameters
 from tests.sources.conftest import closed_port, grey_level, stream_source, wait_until, write_clip
 
 Start = Callable[[FrameSource], FrameSource]
@@ -100,6 +101,23 @@ def test_a_camera_converts_frames_when_asked_and_only_a_few_unasked(tmp_path: Pa
     # A consumer that asks gets the next decoded frame, 1/25 s later (not the next unasked one, up to
     # 2 s later); the bounds leave room for a loaded machine.
     assert sorted(taken)[len(taken) // 2] < 0.25 and max(taken) < 1.0, taken
+
+
+@pytest.mark.parametrize(("threads", "expected"), [(1, 1.0), (3, 3.0)])
+def test_ffmpeg_decodes_with_the_threads_asked_for(tmp_path: Path, threads: int, expected: float) -> None:
+    clip = tmp_path / "clip.mp4"
+    write_h264_clip(clip, size=(96, 64), fps=5, scene="empty")  # H.264: MJPEG decodes on one thread only
+    capture = cv2.VideoCapture(str(clip), cv2.CAP_FFMPEG, ffmpeg_open_parameters(SourceOptions(decode_threads=threads)))
+    try:
+        assert capture.grab()
+        assert capture.get(cv2.CAP_PROP_N_THREADS) == expected
+    finally:
+        capture.release()
+
+
+def test_ffmpeg_chooses_its_threads_when_asked_for_none() -> None:
+    parameters = ffmpeg_open_parameters(SourceOptions(decode_threads=0, open_timeout=2.5, stall_timeout=4))
+    assert parameters == [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, 2500, cv2.CAP_PROP_READ_TIMEOUT_MSEC, 4000]
 
 
 def test_a_dead_rtsp_camera_is_retried_with_backoff_and_logged_once(
