@@ -64,9 +64,9 @@ class SourceOptions:
     settle_time: float = 0.5  # snapshot folders: a file unchanged this long is complete
     max_pixels: int = 40_000_000  # snapshot folders: larger images are refused before decoding
     max_file_bytes: int = 50_000_000  # snapshot folders: larger files are refused unread
-    # Streams: a decoded frame is converted to BGR (a third of an idle 1080p camera's cost) when the
-    # consumer waits for one, and otherwise only this many a second, so that health sees a live camera.
-    # None: every decoded frame is converted.
+    # Streams: a decoded frame is converted to BGR (at 10 a second, a quarter of an idle 1080p camera's
+    # cost) when the consumer waits for one, and otherwise only this many a second, so that health sees
+    # a live camera. None: every decoded frame is converted.
     unasked_fps: float | None = None
     decode_threads: int = 1  # streams and files: FFmpeg decoding threads; 0 lets FFmpeg choose
 
