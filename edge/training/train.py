@@ -118,6 +118,8 @@ def export(checkpoint: Path, out: Path, imgsz: int, version: str, names_note: st
         entry.key, entry.value = key, value
     out.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(proto, str(out))
+    if onnx_path.resolve() != out.resolve():
+        onnx_path.unlink(missing_ok=True)  # ultralytics writes it beside the checkpoint
     log.info("exported %s (%d bytes)", out, out.stat().st_size)
     return out
 
