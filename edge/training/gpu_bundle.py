@@ -11,7 +11,8 @@ plus carried paths) must stay under 64 MiB. The bundle holds:
 * ``yolo/Ultralytics/Arial.ttf``: the font ultralytics would otherwise download;
 * ``job.sh``: installs the wheels, points the packed sets at where they lie, trains both models at
   once (``edge.training.pipeline train``, the recipe of ``make models``) within ``HOURS`` each, and
-  copies the checkpoints, logs and results tables to ``$OUT`` (the ONNX files are exported back here).
+  copies the best checkpoints, logs and results tables to ``$OUT``, also when ``LIMIT_S`` cut a training
+  short (the ONNX files are exported back here).
 
 On the GPU machine: ``bash .gpu/job.sh`` with ``.gpu`` carried; back here, copy the checkpoints into
 ``models/checkpoints/`` and run ``python -m edge.training.pipeline export`` (see models/README.md).
@@ -53,7 +54,7 @@ def read_csv(*args: object, **kwargs: object) -> object:
 
 JOB = '''#!/bin/bash
 # Fine-tune both CarWatch models on a GPU (written by edge/training/gpu_bundle.py). Usage, from the
-# repository root: HOURS=0.12 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
+# repository root: HOURS=0.12 LIMIT_S=530 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
 set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-.gpu/out}"
@@ -68,16 +69,23 @@ for set in detector reader; do
     python -m edge.training.pack ".gpu/build/$set/data.yaml" --root ".gpu/build/$set"
 done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+# Each training runs under LIMIT_S seconds (0: no limit) and its best checkpoint is copied to $OUT as soon
+# as it stops, even when the limit cut it short; nothing is exported here (onnx may be missing, and
+# ultralytics would try to install it with no network): the checkpoints are exported back home.
+mkdir -p "$OUT/checkpoints"
 for model in detector reader; do
-    python -m edge.training.pipeline train --build .gpu/build --device "$DEVICE" --hours "$HOURS" \\
-        --workers "$WORKERS" --models "$model" > "$OUT/$model.log" 2>&1 &
+    (
+        timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \
+            --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \
+            > "$OUT/$model.log" 2>&1
+        echo "training $model ended: $?" >> "$OUT/$model.log"
+        cp ".gpu/build/runs/$model/weights/best.pt" "$OUT/checkpoints/$model.pt"
+        cp ".gpu/build/runs/$model/results.csv" "$OUT/$model-results.csv"
+    ) &
 done
 wait
 # Six files come back (at most eight may): two checkpoints, two logs, two results tables.
-mkdir -p "$OUT/checkpoints"
-cp models/checkpoints/*.pt "$OUT/checkpoints/" 2>/dev/null
 for model in detector reader; do
-    cp .gpu/build/runs/$model/results.csv "$OUT/$model-results.csv" 2>/dev/null
     tail -n 5 "$OUT/$model.log"
 done
 ls -l "$OUT" "$OUT/checkpoints"

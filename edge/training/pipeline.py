@@ -121,7 +121,9 @@ MODEL_NAMES = tuple(recipe.name for recipe in RECIPES)
 
 
 def train_and_export(build: Path, device: str, hours: float, workers: int,
-                     names: tuple[str, ...] = MODEL_NAMES) -> None:
+                     names: tuple[str, ...] = MODEL_NAMES, *, export: bool = True) -> None:
+    """Train each named model (fine-tuning its checkpoint), keep the best in ``models/checkpoints``, and
+    export it unless ``export`` is false (on a GPU machine that lacks onnx and a network)."""
     from edge.training.train import TrainJob, train  # noqa: PLC0415
 
     on_gpu = device != "cpu"
@@ -133,7 +135,8 @@ def train_and_export(build: Path, device: str, hours: float, workers: int,
         best = train(job)
         CHECKPOINTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(best, CHECKPOINTS / f"{recipe.name}.pt")
-        export_checkpoints((recipe.name,), f"trained by make models on {device}")
+        if export:
+            export_checkpoints((recipe.name,), f"trained by make models on {device}")
 
 
 def export_checkpoints(names: tuple[str, ...] = MODEL_NAMES, note: str = "trained on a GPU machine") -> None:
@@ -162,6 +165,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES),
                         help="which models to train (default both)")
+    parser.add_argument("--no-export", action="store_true", help="train: keep the checkpoints, do not export")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.step == "data":
@@ -170,7 +174,8 @@ def main() -> None:
     elif args.step == "export":
         export_checkpoints(tuple(args.models))
     else:
-        train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models))
+        train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
+                         export=not args.no_export)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,9 @@ def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
     text = job.read_text()
     assert "--no-index" in text and "YOLO_OFFLINE=1" in text
     assert text.count("edge.training.pipeline train") == 1 and "for model in detector reader" in text
+    # Nothing is exported on the device, and a training cut short by LIMIT_S still sends its best checkpoint.
+    assert "train --no-export" in text and 'timeout --kill-after=15 "${LIMIT_S:-0}"' in text
+    assert text.index("weights/best.pt") < text.index("wait\n")
 
 
 def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path: Path,

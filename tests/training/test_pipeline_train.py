@@ -1,0 +1,42 @@
+"""The train step of ``make models``: the best checkpoint is kept, and exported only when asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.training import pipeline, train
+
+
+@pytest.fixture
+def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Training itself (ultralytics) is replaced: it writes a best checkpoint named after its job."""
+    jobs: list[str] = []
+    exported: list[tuple[str, ...]] = []
+
+    def fake_train(job: train.TrainJob) -> Path:
+        best = tmp_path / "runs" / job.name / "best.pt"
+        best.parent.mkdir(parents=True, exist_ok=True)
+        best.write_bytes(job.name.encode())
+        jobs.append(job.name)
+        return best
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
+    monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+    return jobs, exported
+
+
+def test_train_keeps_each_best_checkpoint_and_exports_it(tmp_path: Path, trained: tuple[list[str], list]) -> None:
+    jobs, exported = trained
+    pipeline.train_and_export(tmp_path / "build", "cpu", 0.01, 1)
+    assert jobs == ["detector", "reader"] and exported == [("detector",), ("reader",)]
+    assert (tmp_path / "checkpoints" / "reader.pt").read_bytes() == b"reader"
+
+
+def test_train_without_export_keeps_the_checkpoint_only(tmp_path: Path, trained: tuple[list[str], list]) -> None:
+    jobs, exported = trained
+    pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("detector",), export=False)
+    assert jobs == ["detector"] and exported == []
+    assert (tmp_path / "checkpoints" / "detector.pt").read_bytes() == b"detector"
