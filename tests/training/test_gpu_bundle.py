@@ -127,6 +127,7 @@ def test_bundle_command_fails_when_it_would_not_fit_the_carry_limit(
     monkeypatch.chdir(repo)  # tracked files are counted from the repository
     out = tmp_path / ".gpu"
     assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["bundle.tar.gz"]  # one file travels, not thousands
     monkeypatch.setattr(gpu_bundle, "CARRY_LIMIT_MIB", 1.0)
     assert gpu_bundle.main(["--build", str(build), "--out", str(out)]) == 1
 
@@ -138,3 +139,19 @@ def test_bundle_command_refuses_a_bad_train_limit(limit: str, tmp_path: Path, ca
         gpu_bundle.main(["--build", str(tmp_path), "--out", str(tmp_path / ".gpu"), "--train-limit", limit])
     assert stop.value.code == 2 and "--train-limit" in capsys.readouterr().err
     assert no_download == [] and not (tmp_path / ".gpu").exists()
+
+
+def test_bundle_archive_unpacks_to_the_job_where_the_device_runs_it(build: Path, tmp_path: Path,
+                                                                    no_download: list[Path]) -> None:
+    staging = tmp_path / "stage"
+    gpu_bundle.write_bundle(build, staging, "3.12", train_limit=None)
+    (tmp_path / ".gpu").mkdir()
+    (tmp_path / ".gpu" / "left-over").write_text("from an earlier bundle")
+    packed = gpu_bundle.archive(staging, tmp_path / ".gpu")
+    assert sorted(p.name for p in (tmp_path / ".gpu").iterdir()) == ["bundle.tar.gz"]
+    device = tmp_path / "device"
+    device.mkdir()
+    subprocess.run(["tar", "xzf", str(packed)], cwd=device, check=True)
+    assert (device / ".gpu" / "job.sh").read_text() == (staging / "job.sh").read_text()
+    unpacked = sorted(p.relative_to(device / ".gpu") for p in (device / ".gpu").rglob("*") if p.is_file())
+    assert unpacked == sorted(p.relative_to(staging) for p in staging.rglob("*") if p.is_file())
