@@ -40,3 +40,21 @@ def test_train_without_export_keeps_the_checkpoint_only(tmp_path: Path, trained:
     pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("detector",), export=False)
     assert jobs == ["detector"] and exported == []
     assert (tmp_path / "checkpoints" / "detector.pt").read_bytes() == b"detector"
+
+
+def _paths(prefix: str, count: int) -> list[Path]:
+    return [Path(f"{prefix}{i}.jpg") for i in range(count)]
+
+
+def test_reader_lists_repeat_real_crops_and_validate_on_real_ones_when_there_are_enough() -> None:
+    rendered_train, rendered_val = _paths("r", 10), _paths("rv", 5)
+    real_train, real_val = _paths("t", 3), _paths("v", pipeline.MIN_REAL_VAL)
+    train_list, val_list = pipeline.reader_lists(rendered_train, rendered_val, real_train, real_val)
+    assert train_list == rendered_train + real_train * pipeline.REAL_REPEAT
+    assert val_list == real_val  # the best epoch is chosen on real crops only
+
+
+def test_reader_lists_keep_rendered_validation_when_real_crops_are_too_few() -> None:
+    rendered_val, real_val = _paths("rv", 5), _paths("v", pipeline.MIN_REAL_VAL - 1)
+    _, val_list = pipeline.reader_lists([], rendered_val, [], real_val)
+    assert val_list == rendered_val + real_val
