@@ -82,8 +82,8 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 mkdir -p "$OUT/checkpoints"
 for model in detector reader; do
     (
-        timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \
-            --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \
+        timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \\
+            --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \\
             > "$OUT/$model.log" 2>&1
         echo "training $model ended: $?" >> "$OUT/$model.log"
         cp ".gpu/build/runs/$model/weights/best.pt" "$OUT/checkpoints/$model.pt"
