@@ -2,8 +2,10 @@
 
 A manifest is JSON lines: ``{"image": PATH, "plates": [{"text": "B123ABC", "box": [x1, y1, x2, y2],
 "country": "RO"}]}``. A relative image path is taken from the manifest's folder. A plate whose text
-is empty or ``?`` counts for detection only. With ``given_boxes`` the detector is skipped and the
-reader reads each labelled box: that measures the reader alone.
+is empty or ``?`` counts for detection only. A plate with ``"ignore": true`` (a real plate the
+original labels missed) is neither counted as a plate to find nor, when found, as a false detection.
+With ``given_boxes`` the detector is skipped and the reader reads each labelled box: that measures
+the reader alone.
 """
 
 from __future__ import annotations
@@ -30,12 +32,19 @@ class LabelledPlate:
     text: str
     box: Box
     region: str
+    ignore: bool = False
 
 
 @dataclass(frozen=True)
 class LabelledImage:
     image: Path
     plates: tuple[LabelledPlate, ...]
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"ignore must be true or false, not {value!r}")
+    return value
 
 
 def load_manifest(path: Path) -> list[LabelledImage]:
@@ -48,7 +57,7 @@ def load_manifest(path: Path) -> list[LabelledImage]:
             entry = json.loads(line)
             plates = tuple(
                 LabelledPlate(str(p.get("text") or "").upper().replace("?", ""), Box(*map(float, p["box"])),
-                              str(p.get("region") or p.get("country") or "other"))
+                              str(p.get("region") or p.get("country") or "other"), _flag(p.get("ignore", False)))
                 for p in entry.get("plates", [])
             )
             image = Path(entry["image"])
@@ -112,6 +121,7 @@ def _report(tally: _Tally) -> dict[str, Any]:
             "labelled": tally.count["labelled"],
             "found": tally.count["matched"],
             "predicted": tally.count["predicted"],
+            "ignored": tally.count["ignored"],  # detections of plates marked "ignore", not counted
             "recall": _ratio(tally.count["matched"], tally.count["labelled"]),
             "precision": _ratio(tally.count["matched"], tally.count["predicted"]),
             "recall_by": {key: {"labelled": len(oks), "found": sum(oks), "recall": _ratio(sum(oks), len(oks))}
@@ -145,16 +155,21 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
             log.warning("skipping %s: %s", item.image, exc)
             tally.count["errors"] += 1
             continue
+        plates = tuple(p for p in item.plates if not p.ignore)
+        ignored = 0
         if given_boxes:
-            found = tuple(recognizer.read_plate(image, Detection(p.box, 1.0, 0)) for p in item.plates)
+            found = tuple(recognizer.read_plate(image, Detection(p.box, 1.0, 0)) for p in plates)
             matched = {i: i for i in range(len(found))}
         else:
             found = recognizer.read(image).plates
-            matched = _match(item.plates, found, iou)
-        tally.count["labelled"] += len(item.plates)
-        tally.count["predicted"] += len(found)
+            matched = _match(plates, found, iou)
+            others = tuple(p for i, p in enumerate(found) if i not in set(matched.values()))
+            ignored = len(_match(tuple(p for p in item.plates if p.ignore), others, iou))
+        tally.count["labelled"] += len(plates)
+        tally.count["predicted"] += len(found) - ignored
+        tally.count["ignored"] += ignored
         tally.count["matched"] += len(matched)
-        for t, plate in enumerate(item.plates):
+        for t, plate in enumerate(plates):
             tally.add_detection(plate, t in matched)
             if plate.text:
                 tally.add_read(item.image, plate, found[matched[t]] if t in matched else None)
@@ -166,7 +181,8 @@ def format_report(report: dict[str, Any], misreads: int = 30) -> str:
     det, reads = report["detection"], report["reads"]
     lines = [
         f"images {report['images']} (unreadable {report['errors']})",
-        f"detection: recall {det['recall']} ({det['found']}/{det['labelled']}), precision {det['precision']}",
+        f"detection: recall {det['recall']} ({det['found']}/{det['labelled']}), precision {det['precision']}"
+        + (f" ({det['ignored']} detections of plates marked ignore not counted)" if det.get("ignored") else ""),
         *(f"  {key}: {row['recall']} ({row['found']}/{row['labelled']})" for key, row in det["recall_by"].items()),
         f"exact reads: {reads['accuracy']} ({reads['exact']}/{reads['plates']}), "
         f"per distinct plate {reads['accuracy_per_distinct_plate']} ({reads['distinct_plates']} plates)",

@@ -44,3 +44,37 @@ def test_bad_manifest_line_names_the_line(tmp_path: Path, line: str) -> None:
     manifest.write_text('{"image": "a.jpg", "plates": []}\n' + line + "\n")
     with pytest.raises(ValueError, match=f"{manifest}:2"):
         load_manifest(manifest)
+
+
+def _manifest_with(tmp_path: Path, image: str, plates: list[dict[str, object]]) -> Path:
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(json.dumps({"image": str(IMAGES / image), "plates": plates}) + "\n")
+    return manifest
+
+
+def test_a_found_plate_marked_ignore_is_not_a_false_detection(recognizer: PlateRecognizer, tmp_path: Path) -> None:
+    truth: dict[str, object] = {"text": "B02YKD", "box": [661.4, 378.4, 825.4, 426.4]}
+    plain = evaluate_manifest(recognizer, _manifest_with(tmp_path, "ro-B02YKD.jpg", [truth]))
+    assert plain["detection"]["found"] == 1  # the shipped detector finds this plate
+    ignored = evaluate_manifest(recognizer, _manifest_with(tmp_path, "ro-B02YKD.jpg", [{**truth, "ignore": True}]))
+    det = ignored["detection"]
+    assert det["labelled"] == 0 and det["found"] == 0 and det["ignored"] == 1
+    assert det["predicted"] == plain["detection"]["predicted"] - 1
+    assert ignored["reads"]["plates"] == 0
+    assert "marked ignore not counted" in format_report(ignored)
+
+
+def test_an_unfound_plate_marked_ignore_is_not_a_miss(recognizer: PlateRecognizer, tmp_path: Path) -> None:
+    truth: dict[str, object] = {"text": "B02YKD", "box": [661.4, 378.4, 825.4, 426.4]}
+    nowhere = {"box": [2.0, 2.0, 30.0, 12.0], "ignore": True}
+    report = evaluate_manifest(recognizer, _manifest_with(tmp_path, "ro-B02YKD.jpg", [truth, nowhere]))
+    det = report["detection"]
+    assert det["labelled"] == 1 and det["found"] == 1 and det["recall"] == 1.0 and det["ignored"] == 0
+
+
+@pytest.mark.parametrize("flag", ['"yes"', "1", "null"])
+def test_ignore_must_be_a_boolean(tmp_path: Path, flag: str) -> None:
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"image": "a.jpg", "plates": [{"box": [1, 2, 3, 4], "ignore": ' + flag + "}]}\n")
+    with pytest.raises(ValueError, match=f"{manifest}:1"):
+        load_manifest(manifest)

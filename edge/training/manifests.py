@@ -1,7 +1,9 @@
 """Evaluation manifests from the shared photos: what ``make eval`` measures.
 
 * ``val_photos.jsonl``: every photo of the re-split val side (no car or source photo shared with
-  training), all its plate boxes, texts where a person could read them.
+  training), all its plate boxes, texts where a person could read them. Plates the shared labels
+  miss (``sources.UNBOXED_PLATES``) are marked ``"ignore"``: recall is measured on the shared boxes
+  only, and a detection of such a plate is not counted as false.
 * ``reader_test.jsonl``: the same photos, only their plates with a text: read with
   ``--given-boxes`` this measures the character reader alone, on plates it never trained on.
 """
@@ -34,8 +36,11 @@ def _entry(img: RealImage, only_labelled: bool) -> dict[str, Any] | None:
             continue
         cx, cy, w, h = p.box
         box = [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height]
-        plates.append({"text": p.text, "box": [round(v, 1) for v in box],
-                       "country": p.country or SOURCE_COUNTRY.get(img.source, ""), "source": img.source})
+        plate: dict[str, Any] = {"text": p.text, "box": [round(v, 1) for v in box],
+                                 "country": p.country or SOURCE_COUNTRY.get(img.source, ""), "source": img.source}
+        if p.added:  # a plate the shared labels miss: neither a miss nor a false detection
+            plate["ignore"] = True
+        plates.append(plate)
     if only_labelled and not plates:
         return None
     return {"image": str(img.image.resolve()), "plates": plates}

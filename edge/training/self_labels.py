@@ -1,16 +1,22 @@
-"""Character boxes from the current reader, kept only where its read matches the label.
+"""Character boxes from the current reader, kept where its read matches the label.
 
 Label-guided segmentation (``real_chars``) fails on about three crops in ten (fused or faint
-characters, noisy copies). Where the current character model reads such a crop exactly as the
-person who labelled it did, its boxes are right enough to train on: this adds real crops that
-segmentation could not box, so each fine-tune sees more real plates than the one before.
-Plates of ``reader_test_texts`` are never used.
+characters, noisy copies). Where the current character model reads such a crop as the person who
+labelled it did, its boxes are right enough to train on: this adds real crops that segmentation
+could not box, so each fine-tune sees more real plates than the one before.
+
+A read of the right length that differs from the label in at most ``MAX_CORRECTIONS`` places
+(``KEEPIKN`` for ``KEEPLKN``) found every character but named some wrongly: its boxes are kept with
+the label's classes. Those crops are the reader's own mistakes, the most useful ones to learn from.
+A read of another length (a character missed, a slogan letter taken) is never used: no box can be
+made up or dropped with certainty. Plates of ``reader_test_texts`` are never used.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
@@ -22,6 +28,24 @@ from edge.vision.reader import CharacterReader
 
 log = logging.getLogger(__name__)
 
+MAX_CORRECTIONS = 2  # places where a same-length read may differ from the label
+
+
+def label_classes(read: str, label: str, names: Sequence[str],
+                  max_corrections: int = MAX_CORRECTIONS) -> list[int] | None:
+    """Class ids for the reader's boxes, in reading order, taken from ``label``; None when unusable.
+
+    Usable: the read has one box per label character and differs in at most ``max_corrections`` places.
+    """
+    if len(read) != len(label) or not label:
+        return None
+    if sum(a != b for a, b in zip(read, label, strict=True)) > max_corrections:
+        return None
+    index = {name: i for i, name in enumerate(names)}
+    if any(c not in index for c in label):
+        return None
+    return [index[c] for c in label]
+
 
 def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: Path | None = None) -> dict[str, int]:
     """Write YOLO crops whose reader text equals the label; ``skip`` holds already boxed crops."""
@@ -31,7 +55,7 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
     already = {p.stem for p in (skip / "labels").glob("*.txt")} if skip else set()
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "labels").mkdir(parents=True, exist_ok=True)
-    counts = {"tried": 0, "matched": 0}
+    counts = {"tried": 0, "matched": 0, "corrected": 0}
     for img, index, label in labelled_crops(images):
         name = f"{img.source}__{img.split}__{img.image.stem}__{index}"
         if label.text in held_out or name in already:
@@ -44,19 +68,22 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
         crop = crop_plate(frame, ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)).pixels
         counts["tried"] += 1
         chars = reader.read(crop).characters
-        if "".join(reader.names[d.class_id] for d in chars) != label.text:
+        read = "".join(reader.names[d.class_id] for d in chars)
+        classes = label_classes(read, label.text, reader.names)
+        if classes is None:
             continue
-        counts["matched"] += 1
+        counts["matched" if read == label.text else "corrected"] += 1
         ch, cw = crop.shape[:2]
-        lines = [f"{d.class_id} {(d.box.x1 + d.box.x2) / 2 / cw:.6f} {(d.box.y1 + d.box.y2) / 2 / ch:.6f} "
-                 f"{d.box.width / cw:.6f} {d.box.height / ch:.6f}\n" for d in chars]
+        lines = [f"{k} {(d.box.x1 + d.box.x2) / 2 / cw:.6f} {(d.box.y1 + d.box.y2) / 2 / ch:.6f} "
+                 f"{d.box.width / cw:.6f} {d.box.height / ch:.6f}\n" for k, d in zip(classes, chars, strict=True)]
         cv2.imwrite(str(out / "images" / f"{name}.jpg"), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
         (out / "labels" / f"{name}.txt").write_text("".join(lines))
     return counts
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Real character boxes from the reader where it reads the label.")
+    parser = argparse.ArgumentParser(
+        description="Real character boxes from the reader where it reads the label (up to two names corrected).")
     parser.add_argument("out", type=Path)
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--reader", type=Path, default=Path("models/plate-reader.onnx"))

@@ -27,6 +27,8 @@ VAL_SHARE = 0.2
 RO_BLOCK_SECONDS = 90
 # Plates seen in more than one photo across the Open Images sets (shared/datasets/README.md).
 SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
+# Visible plates the shared labels leave unboxed, found with ``label_review`` and confirmed by eye.
+UNBOXED_PLATES = Path(__file__).with_name("labels") / "unboxed_plates.csv"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class PlateLabel:
     rows: int
     country: str
     note: str
+    added: bool = False  # boxed by this project (UNBOXED_PLATES), not in the shared labels
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,29 @@ def _read_texts(set_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
     return texts
 
 
+def read_unboxed_plates(path: Path = UNBOXED_PLATES) -> dict[tuple[str, str], list[PlateLabel]]:
+    """The plates this project boxed itself, by (set, image path relative to the set folder).
+
+    Columns: ``source``, ``image``, ``cx``, ``cy``, ``w``, ``h`` (normalised, as in YOLO labels),
+    ``note``. A bad row raises ``ValueError`` naming its line.
+    """
+    added: dict[tuple[str, str], list[PlateLabel]] = defaultdict(list)
+    if not path.exists():
+        return added
+    with path.open(newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), 2):
+            try:
+                box = tuple(float(row[k]) for k in ("cx", "cy", "w", "h"))
+                key = (row["source"], row["image"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{line}: not an unboxed-plate row ({exc})") from exc
+            cx, cy, w, h = box
+            if not (0 < w <= 1 and 0 < h <= 1 and 0 <= cx <= 1 and 0 <= cy <= 1):
+                raise ValueError(f"{path}:{line}: box outside the image: {box}")
+            added[key].append(PlateLabel((cx, cy, w, h), "", 1, "", row.get("note") or "", added=True))
+    return added
+
+
 def _group_of(source: str, rel: str) -> str:
     name = Path(rel).name
     if source == "ro-dashcam":
@@ -87,7 +113,7 @@ def _group_of(source: str, rel: str) -> str:
     return name
 
 
-def _load_set(root: Path, source: str) -> list[RealImage]:
+def _load_set(root: Path, source: str, unboxed: dict[tuple[str, str], list[PlateLabel]]) -> list[RealImage]:
     set_dir = root / source
     texts = _read_texts(set_dir)
     images = []
@@ -107,6 +133,7 @@ def _load_set(root: Path, source: str) -> list[RealImage]:
                     note=row.get("note", ""),
                 )
             )
+        plates += unboxed.get((source, rel), [])
         given = image.parent.name
         group = _group_of(source, rel)
         images.append(RealImage(source, image, group, given, tuple(plates)))
@@ -142,10 +169,11 @@ def _make_car_disjoint(images: list[RealImage]) -> list[RealImage]:
 def load_real_images(root: Path) -> list[RealImage]:
     """All real photos of the shared sets, re-split so that val shares no car or source photo."""
     result: list[RealImage] = []
+    unboxed = read_unboxed_plates()
     for source in SETS:
         if not (root / source).is_dir():
             continue
-        images = _load_set(root, source)
+        images = _load_set(root, source, unboxed)
         if source in ("ro-dashcam", "us-roboflow"):
             images = _resplit_by_group(images)
         if source == "ro-dashcam":

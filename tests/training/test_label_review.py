@@ -1,0 +1,72 @@
+"""Finding plates the shared labels miss, and the list of those confirmed by eye."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from edge.training.label_review import accept, find_candidates, write_review
+from edge.training.sources import UNBOXED_PLATES, PlateLabel, RealImage, read_unboxed_plates
+from edge.vision.detector import PlateDetector
+from edge.vision.recognizer import PlateRecognizer
+
+IMAGES = Path(__file__).resolve().parents[1] / "images"
+# ro-B02YKD.jpg (960x540): its labelled plate, normalised cx, cy, w, h
+B02YKD = (743.4 / 960, 402.4 / 540, 164.0 / 960, 48.0 / 540)
+
+
+def _photo(path: Path, boxes: list[tuple[float, float, float, float]]) -> RealImage:
+    return RealImage("ro-dashcam", path, "g", "val", tuple(PlateLabel(b, "", 1, "", "") for b in boxes))
+
+
+@pytest.fixture()
+def detector(recognizer: PlateRecognizer) -> PlateDetector:
+    return recognizer.detector
+
+
+def test_a_labelled_plate_is_no_candidate_and_an_unlabelled_one_is(detector: PlateDetector) -> None:
+    photo = IMAGES / "ro-B02YKD.jpg"
+    assert find_candidates([_photo(photo, [B02YKD])], detector) == []
+    found = find_candidates([_photo(photo, [])], detector)
+    assert len(found) == 1
+    x1, y1, x2, y2 = found[0].box
+    assert abs((x1 + x2) / 2 - 743.4) < 30 and abs((y1 + y2) / 2 - 402.4) < 15
+
+
+def test_review_sheets_and_accept_write_a_readable_plate_list(detector: PlateDetector, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    photo = shared / "ro-dashcam" / "images" / "val" / "x.jpg"
+    photo.parent.mkdir(parents=True)
+    shutil.copy(IMAGES / "ro-B02YKD.jpg", photo)
+    image = _photo(photo, [])
+    candidates = find_candidates([image], detector)
+    assert write_review(candidates, {photo: image}, tmp_path / "review") == 1
+    assert (tmp_path / "review" / "sheet-000.png").stat().st_size > 1000
+    plates = tmp_path / "unboxed.csv"
+    assert accept(tmp_path / "review", [0], shared, plates) == 1
+    added = read_unboxed_plates(plates)
+    [(key, [plate])] = added.items()
+    assert key == ("ro-dashcam", "images/val/x.jpg") and plate.added and plate.text == ""
+    assert all(abs(a - b) < 0.02 for a, b in zip(plate.box, B02YKD, strict=True))
+    with pytest.raises(ValueError, match="no such candidates"):
+        accept(tmp_path / "review", [7], shared, plates)
+
+
+@pytest.mark.parametrize("row", [["ro-dashcam", "images/val/x.jpg", "0.5", "0.5", "nan?", "0.1", ""],
+                                 ["ro-dashcam", "images/val/x.jpg", "0.5", "0.5", "0", "0.1", ""],
+                                 ["ro-dashcam", "images/val/x.jpg", "1.5", "0.5", "0.1", "0.1", ""]])
+def test_a_bad_unboxed_plate_row_names_its_line(tmp_path: Path, row: list[str]) -> None:
+    plates = tmp_path / "unboxed.csv"
+    with plates.open("w", newline="") as f:
+        csv.writer(f).writerows([["source", "image", "cx", "cy", "w", "h", "note"], row])
+    with pytest.raises(ValueError, match=f"{plates}:2"):
+        read_unboxed_plates(plates)
+
+
+def test_the_shipped_unboxed_plate_list_parses() -> None:
+    added = read_unboxed_plates(UNBOXED_PLATES)
+    assert sum(len(v) for v in added.values()) >= 15
+    assert {source for source, _ in added} <= {"ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024"}
