@@ -166,10 +166,14 @@ def _make_car_disjoint(images: list[RealImage]) -> list[RealImage]:
     return [RealImage(i.source, i.image, i.group, split_of[i.group], i.plates) for i in images]
 
 
-def load_real_images(root: Path) -> list[RealImage]:
-    """All real photos of the shared sets, re-split so that val shares no car or source photo."""
+def load_real_images(root: Path, unboxed_plates: Path = UNBOXED_PLATES) -> list[RealImage]:
+    """All real photos of the shared sets, re-split so that val shares no car or source photo.
+
+    Each photo's plates are the shared set's boxes (in their label-file order, as ``plates.csv``
+    counts them), then the plates of ``unboxed_plates`` on that photo.
+    """
     result: list[RealImage] = []
-    unboxed = read_unboxed_plates()
+    unboxed = read_unboxed_plates(unboxed_plates)
     for source in SETS:
         if not (root / source).is_dir():
             continue

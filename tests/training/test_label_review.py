@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from edge.training.label_review import accept, find_candidates, write_review
-from edge.training.sources import UNBOXED_PLATES, PlateLabel, RealImage, read_unboxed_plates
+from edge.training.sources import UNBOXED_PLATES, PlateLabel, RealImage, load_real_images, read_unboxed_plates
 from edge.vision.detector import PlateDetector
 from edge.vision.recognizer import PlateRecognizer
 
@@ -70,3 +70,17 @@ def test_the_shipped_unboxed_plate_list_parses() -> None:
     added = read_unboxed_plates(UNBOXED_PLATES)
     assert sum(len(v) for v in added.values()) >= 15
     assert {source for source, _ in added} <= {"ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024"}
+
+
+def test_unboxed_plates_join_the_photo_after_its_shared_boxes(tmp_path: Path) -> None:
+    root = tmp_path / "shared"
+    (root / "oid-plates-416" / "images" / "val").mkdir(parents=True)
+    (root / "oid-plates-416" / "labels" / "val").mkdir(parents=True)
+    shutil.copy(IMAGES / "ro-B02YKD.jpg", root / "oid-plates-416" / "images" / "val" / "a.jpg")
+    (root / "oid-plates-416" / "labels" / "val" / "a.txt").write_text("0 0.5 0.5 0.2 0.1\n")
+    plates = tmp_path / "unboxed.csv"
+    plates.write_text("source,image,cx,cy,w,h,note\noid-plates-416,images/val/a.jpg,0.2,0.3,0.1,0.05,seen\n"
+                      "oid-plates-416,images/val/other.jpg,0.2,0.3,0.1,0.05,\n")
+    [photo] = load_real_images(root, plates)
+    assert [p.added for p in photo.plates] == [False, True]
+    assert photo.plates[1].box == (0.2, 0.3, 0.1, 0.05) and photo.plates[1].note == "seen"
