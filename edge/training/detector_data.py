@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from edge.training.sources import RealImage, load_real_images
+from edge.training.sources import RealImage, detector_dev_photo, load_real_images
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +39,23 @@ def _link(src: Path, dst: Path) -> None:
 def write_detector_dataset(shared: Path, out: Path, extra_train: Path | None = None) -> Path:
     """Write ``out/data.yaml`` with train and val lists; returns the yaml path.
 
+    The yaml's val list, which picks the best epoch, is the dev photos set aside from the train side
+    (``detector_dev_photo``), not the held-out val photos: those only measure (``make eval``).
     ``extra_train`` is a folder in YOLO layout (``images/``, ``labels/``) of rendered scenes
     that is added to train only: validation stays real.
     """
-    images = _thin(load_real_images(shared))
+    images = [i for i in _thin(load_real_images(shared)) if i.split == "train"]
     lists: dict[str, list[str]] = {"train": [], "val": []}
     for img in images:
+        split = "val" if detector_dev_photo(img) else "train"
         name = f"{img.source}__{img.image.name}"
-        dst = out / "images" / img.split / name
+        dst = out / "images" / split / name
         _link(img.image, dst)
-        label = out / "labels" / img.split / (Path(name).stem + ".txt")
+        label = out / "labels" / split / (Path(name).stem + ".txt")
         label.parent.mkdir(parents=True, exist_ok=True)
         boxes = (p.box for p in img.plates)
         label.write_text("".join(f"0 {cx:.6f} {cy:.6f} {w:.6f} {h:.6f}\n" for cx, cy, w, h in boxes))
-        lists[img.split].append(str(dst.absolute()))
+        lists[split].append(str(dst.absolute()))
     if extra_train is not None and extra_train.is_dir():
         lists["train"].extend(str(p.resolve()) for p in sorted((extra_train / "images").glob("*.jpg")))
     for split, files in lists.items():

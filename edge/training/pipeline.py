@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edge.training.detector_data import write_detector_dataset
-from edge.training.sources import load_real_images
+from edge.training.sources import detector_dev_photo, load_real_images
 from edge.vision.charset import CHARSET
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def _write_yaml(out: Path, train: list[Path], val: list[Path], names: dict[int, 
 def build_detector_dataset(shared: Path, build: Path, scenes: int, seed: int = 2) -> Path:
     from edge.training.render import write_scene_set  # noqa: PLC0415
 
-    backgrounds = [i for i in load_real_images(shared) if i.split == "train"]
+    backgrounds = [i for i in load_real_images(shared) if i.split == "train" and not detector_dev_photo(i)]
     write_scene_set(build / "scenes", scenes, seed, backgrounds)
     return write_detector_dataset(shared, build / "detector", extra_train=build / "scenes")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 SETS = ("ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024")
 VAL_SHARE = 0.2
+DETECTOR_DEV_SHARE = 0.1
 RO_BLOCK_SECONDS = 90
 # Plates seen in more than one photo across the Open Images sets (shared/datasets/README.md).
 SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
@@ -191,6 +192,17 @@ def load_real_images(root: Path, unboxed_plates: Path = UNBOXED_PLATES) -> list[
             ]
         result.extend(images)
     return result
+
+
+def detector_dev_photo(img: RealImage) -> bool:
+    """Whether a training photo is set aside to pick the detector's best epoch (its validation set).
+
+    A tenth of the train side, by group, so that the held-out val photos that measure the detector
+    never choose its weights. Open Images and us-roboflow dev photos share no photo with training;
+    a ro-dashcam dev block may show a car seen in another block, which only makes the choice of
+    epoch a little less sharp.
+    """
+    return img.split == "train" and _stable_fraction("dev:" + img.source + img.group) < DETECTOR_DEV_SHARE
 
 
 def reader_test_texts(images: list[RealImage]) -> set[str]:
