@@ -6,7 +6,7 @@ false detections when measuring. This tool runs the current detector over every 
 keeps each detection that no labelled box explains; it writes them to ``candidates.csv`` and draws
 numbered contact sheets (the candidate in red, labelled boxes in green, with its surroundings), so
 that a person can mark which candidates are plates. The verdicts go into
-``edge/training/labels/unboxed_plates.csv`` (see ``edge.training.extra_labels``).
+``edge/training/labels/unboxed_plates.csv`` (read by ``edge.training.sources``).
 
 ``python -m edge.training.label_review --out build/review`` writes the sheets;
 ``python -m edge.training.label_review --out build/review --accept 3 17 42`` appends the candidates

@@ -48,7 +48,8 @@ def label_classes(read: str, label: str, names: Sequence[str],
 
 
 def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: Path | None = None) -> dict[str, int]:
-    """Write YOLO crops whose reader text equals the label; ``skip`` holds already boxed crops."""
+    """Write YOLO crops whose reader text is the label or differs only in names (``label_classes``), with
+    the label's classes; ``skip`` holds already boxed crops."""
     reader = CharacterReader(OnnxModel(reader_model, threads=2))
     images = load_real_images(shared)
     held_out = reader_test_texts(images)
