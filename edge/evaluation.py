@@ -163,7 +163,8 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
         else:
             found = recognizer.read(image).plates
             matched = _match(plates, found, iou)
-            others = tuple(p for i, p in enumerate(found) if i not in set(matched.values()))
+            hits = set(matched.values())
+            others = tuple(p for i, p in enumerate(found) if i not in hits)
             ignored = len(_match(tuple(p for p in item.plates if p.ignore), others, iou))
         tally.count["labelled"] += len(plates)
         tally.count["predicted"] += len(found) - ignored

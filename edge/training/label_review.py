@@ -47,8 +47,7 @@ class Candidate:
 
 
 def _label_boxes(img: RealImage, width: int, height: int) -> np.ndarray:
-    return np.array([[(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height]
-                     for cx, cy, w, h in (p.box for p in img.plates)]).reshape(-1, 4)
+    return np.array([p.pixel_box(width, height) for p in img.plates]).reshape(-1, 4)
 
 
 def _contained(box: np.ndarray, labels: np.ndarray) -> bool:
@@ -154,7 +153,7 @@ def accept(review: Path, numbers: list[int], shared: Path, plates: Path = UNBOXE
     return len(numbers)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Detections no label explains, on contact sheets for review.")
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--detector", type=Path, default=Path("models/plate-detector.onnx"))
@@ -163,10 +162,14 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("build/review"))
     parser.add_argument("--accept", type=int, nargs="+", metavar="N",
                         help="add these candidates of --out to the unboxed-plate list instead")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.accept:
-        log.info("added %d plates to %s", accept(args.out, args.accept, args.shared), UNBOXED_PLATES)
+        try:
+            added = accept(args.out, args.accept, args.shared)
+        except (OSError, ValueError) as exc:
+            parser.error(str(exc))
+        log.info("added %d plates to %s", added, UNBOXED_PLATES)
         return
     images = [i for i in load_real_images(args.shared) if args.split in ("all", i.split)]
     detector = PlateDetector(OnnxModel(args.detector, threads=1), conf_threshold=args.confidence)

@@ -34,8 +34,7 @@ def _entry(img: RealImage, only_labelled: bool) -> dict[str, Any] | None:
     for p in img.plates:
         if only_labelled and not p.text:
             continue
-        cx, cy, w, h = p.box
-        box = [(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height]
+        box = p.pixel_box(width, height)
         plate: dict[str, Any] = {"text": p.text, "box": [round(v, 1) for v in box],
                                  "country": p.country or SOURCE_COUNTRY.get(img.source, ""), "source": img.source}
         if p.added:  # a plate the shared labels miss: neither a miss nor a false detection

@@ -506,10 +506,6 @@ def segment_characters(crop: np.ndarray, text: str, rows: int, plate: Box | None
 # ---------------------------------------------------------------------------- data set
 
 
-def _plate_pixels(label: PlateLabel, width: int, height: int) -> Box:
-    cx, cy, w, h = label.box
-    return ((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height)
-
 
 def _crop_name(img: RealImage, index: int) -> str:
     return f"{img.source}__{img.split}__{img.image.stem}__{index}"
@@ -526,7 +522,7 @@ def _yolo_lines(boxes: list[CharBox], width: int, height: int) -> str:
 def _test_entry(out: Path, img: RealImage, index: int, label: PlateLabel, frame: Image) -> dict[str, Any]:
     """Save a held-out crop and describe where its plate is inside it."""
     fh, fw = frame.shape[:2]
-    plate = _plate_pixels(label, fw, fh)
+    plate = label.pixel_box(fw, fh)
     left, top, _, _ = padded_box(plate, fw, fh)
     path = out / "test_crops" / f"{_crop_name(img, index)}.jpg"
     cv2.imwrite(str(path), crop_plate(frame, plate).pixels, [cv2.IMWRITE_JPEG_QUALITY, 95])
@@ -538,7 +534,7 @@ def _test_entry(out: Path, img: RealImage, index: int, label: PlateLabel, frame:
 def _train_crop(out: Path, img: RealImage, index: int, label: PlateLabel, frame: Image) -> bool:
     """Segment one labelled crop and write it in YOLO layout; False when segmentation failed."""
     fh, fw = frame.shape[:2]
-    plate = _plate_pixels(label, fw, fh)
+    plate = label.pixel_box(fw, fh)
     cut = crop_plate(frame, plate)
     crop = cut.pixels
     inside = (plate[0] - cut.x0, plate[1] - cut.y0, plate[2] - cut.x0, plate[3] - cut.y0)

@@ -64,9 +64,7 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
         frame = cv2.imread(str(img.image))
         if frame is None:
             continue
-        h, w = frame.shape[:2]
-        cx, cy, bw, bh = label.box
-        crop = crop_plate(frame, ((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h)).pixels
+        crop = crop_plate(frame, label.pixel_box(frame.shape[1], frame.shape[0])).pixels
         counts["tried"] += 1
         chars = reader.read(crop).characters
         read = "".join(reader.names[d.class_id] for d in chars)

@@ -43,6 +43,11 @@ class PlateLabel:
     note: str
     added: bool = False  # boxed by this project (UNBOXED_PLATES), not in the shared labels
 
+    def pixel_box(self, width: int, height: int) -> tuple[float, float, float, float]:
+        """The box as x1, y1, x2, y2 in pixels of a ``width`` x ``height`` photo."""
+        cx, cy, w, h = self.box
+        return (cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height
+
 
 @dataclass(frozen=True)
 class RealImage:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.training.label_review import accept, find_candidates, write_review
+from edge.training.label_review import accept, find_candidates, main, write_review
 from edge.training.sources import UNBOXED_PLATES, PlateLabel, RealImage, load_real_images, read_unboxed_plates
 from edge.vision.detector import PlateDetector
 from edge.vision.recognizer import PlateRecognizer
@@ -84,3 +84,15 @@ def test_unboxed_plates_join_the_photo_after_its_shared_boxes(tmp_path: Path) ->
     [photo] = load_real_images(root, plates)
     assert [p.added for p in photo.plates] == [False, True]
     assert photo.plates[1].box == (0.2, 0.3, 0.1, 0.05) and photo.plates[1].note == "seen"
+
+
+@pytest.mark.parametrize("numbers", [["0"], ["x"]])
+def test_accept_without_a_review_or_with_a_bad_number_exits_with_a_message(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], numbers: list[str]) -> None:
+    shipped = UNBOXED_PLATES.read_bytes()
+    with pytest.raises(SystemExit) as stopped:
+        main(["--out", str(tmp_path / "none"), "--accept", *numbers])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "candidates.csv" in err or "invalid int value" in err
+    assert UNBOXED_PLATES.read_bytes() == shipped
