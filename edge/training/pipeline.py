@@ -30,7 +30,9 @@ DETECTOR_TRAIN_IMGSZ = 640  # small plates in wide frames need the pixels while 
 DETECTOR_IMGSZ = 512  # exported input: recall 0.71 against 0.74 at 640, in about 60 % of the time
 READER_IMGSZ = 256
 REAL_VAL_SHARE = 0.1
-REAL_REPEAT = 2  # real crops are few and matter most: each is listed twice
+# Real crops are few and matter most: each plate is already listed 1 + reframe.REFRAMES times (cut from its
+# label and from moved boxes), so each image is listed once.
+REAL_REPEAT = 1
 MIN_REAL_VAL = 50  # real validation crops needed to pick the reader's best epoch on real crops alone
 
 
@@ -64,7 +66,7 @@ def reader_lists(rendered_train: list[Path], rendered_val: list[Path], real_trai
                  real_val: list[Path]) -> tuple[list[Path], list[Path]]:
     """Training and validation images of the reader.
 
-    Training: the rendered plates and the real crops, each real one listed ``REAL_REPEAT`` times.
+    Training: the rendered plates and the real crops (with their moved cuts), each listed ``REAL_REPEAT`` times.
     Validation picks the best epoch, so it is the real crops alone when there are enough of them: in the
     fifth session a reader chosen on a mostly rendered set fitted it better (mAP50-95 0.851) and read
     held-out real plates worse (102 of 154 against 108).
@@ -173,7 +175,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--build", type=Path, default=Path("build"))
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--rendered", type=int, default=6000, help="rendered plates for the reader")
+    parser.add_argument("--rendered", type=int, default=3000, help="rendered plates for the reader")
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")

@@ -35,6 +35,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.training.reframe import write_crop, write_reframed
 from edge.training.sources import PlateLabel, RealImage, labelled_crops, load_real_images, reader_test_texts
 from edge.vision.charset import CHARSET
 from edge.vision.crop import PAD_X, PAD_Y, crop_plate, padded_box
@@ -511,14 +512,6 @@ def _crop_name(img: RealImage, index: int) -> str:
     return f"{img.source}__{img.split}__{img.image.stem}__{index}"
 
 
-def _yolo_lines(boxes: list[CharBox], width: int, height: int) -> str:
-    lines = []
-    for c, x1, y1, x2, y2 in boxes:
-        cx, cy = (x1 + x2) / 2 / width, (y1 + y2) / 2 / height
-        lines.append(f"{CHARSET.index(c)} {cx:.6f} {cy:.6f} {(x2 - x1) / width:.6f} {(y2 - y1) / height:.6f}\n")
-    return "".join(lines)
-
-
 def _test_entry(out: Path, img: RealImage, index: int, label: PlateLabel, frame: Image) -> dict[str, Any]:
     """Save a held-out crop and describe where its plate is inside it."""
     fh, fw = frame.shape[:2]
@@ -532,7 +525,8 @@ def _test_entry(out: Path, img: RealImage, index: int, label: PlateLabel, frame:
 
 
 def _train_crop(out: Path, img: RealImage, index: int, label: PlateLabel, frame: Image) -> bool:
-    """Segment one labelled crop and write it in YOLO layout; False when segmentation failed."""
+    """Segment one labelled crop and write it in YOLO layout, with its moved cuts (``reframe``); False when
+    segmentation failed."""
     fh, fw = frame.shape[:2]
     plate = label.pixel_box(fw, fh)
     cut = crop_plate(frame, plate)
@@ -542,8 +536,8 @@ def _train_crop(out: Path, img: RealImage, index: int, label: PlateLabel, frame:
     if boxes is None:
         return False
     name = _crop_name(img, index)
-    cv2.imwrite(str(out / "images" / f"{name}.jpg"), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    (out / "labels" / f"{name}.txt").write_text(_yolo_lines(boxes, crop.shape[1], crop.shape[0]))
+    write_crop(out, name, crop, boxes)
+    write_reframed(out, name, frame, plate, boxes, origin=(cut.x0, cut.y0))
     return True
 
 
@@ -610,6 +604,7 @@ def write_real_reader_set(shared: Path, out: Path) -> dict[str, Any]:
     (out / "test_manifest.jsonl").write_text("".join(json.dumps(m) + "\n" for m in manifest))
     (out / "train_texts.json").write_text(json.dumps(sorted(train_texts), indent=0) + "\n")
     summary = _summary(counts, len(manifest), len(train_texts), start)
+    summary["images"] = sum(1 for _ in (out / "labels").glob("*.txt"))  # with the moved cuts
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     for source, n in summary["per_source"].items():
         log.info("%s: boxes for %d of %d labelled training crops", source, n["segmented"], n["tried"])

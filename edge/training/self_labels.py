@@ -21,6 +21,7 @@ from pathlib import Path
 
 import cv2
 
+from edge.training.reframe import write_crop, write_reframed
 from edge.training.sources import labelled_crops, load_real_images, reader_test_texts
 from edge.vision.crop import crop_plate
 from edge.vision.onnx_model import OnnxModel
@@ -56,7 +57,7 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
     already = {p.stem for p in (skip / "labels").glob("*.txt")} if skip else set()
     (out / "images").mkdir(parents=True, exist_ok=True)
     (out / "labels").mkdir(parents=True, exist_ok=True)
-    counts = {"tried": 0, "matched": 0, "corrected": 0}
+    counts = {"tried": 0, "matched": 0, "corrected": 0, "reframed": 0}
     for img, index, label in labelled_crops(images):
         name = f"{img.source}__{img.split}__{img.image.stem}__{index}"
         if label.text in held_out or name in already:
@@ -64,19 +65,17 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
         frame = cv2.imread(str(img.image))
         if frame is None:
             continue
-        crop = crop_plate(frame, label.pixel_box(frame.shape[1], frame.shape[0])).pixels
+        plate = label.pixel_box(frame.shape[1], frame.shape[0])
+        cut = crop_plate(frame, plate)
         counts["tried"] += 1
-        chars = reader.read(crop).characters
+        chars = reader.read(cut.pixels).characters
         read = "".join(reader.names[d.class_id] for d in chars)
-        classes = label_classes(read, label.text, reader.names)
-        if classes is None:
+        if label_classes(read, label.text, reader.names) is None:
             continue
         counts["matched" if read == label.text else "corrected"] += 1
-        ch, cw = crop.shape[:2]
-        lines = [f"{k} {(d.box.x1 + d.box.x2) / 2 / cw:.6f} {(d.box.y1 + d.box.y2) / 2 / ch:.6f} "
-                 f"{d.box.width / cw:.6f} {d.box.height / ch:.6f}\n" for k, d in zip(classes, chars, strict=True)]
-        cv2.imwrite(str(out / "images" / f"{name}.jpg"), crop, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        (out / "labels" / f"{name}.txt").write_text("".join(lines))
+        boxes = [(c, d.box.x1, d.box.y1, d.box.x2, d.box.y2) for c, d in zip(label.text, chars, strict=True)]
+        write_crop(out, name, cut.pixels, boxes)
+        counts["reframed"] += write_reframed(out, name, frame, plate, boxes, origin=(cut.x0, cut.y0))
     return counts
 
 
