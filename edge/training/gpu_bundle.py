@@ -11,7 +11,7 @@ plus carried paths) must stay under 64 MiB. The bundle holds:
 * ``yolo/Ultralytics/Arial.ttf``: the font ultralytics would otherwise download;
 * ``job.sh``: installs the wheels, points the packed sets at where they lie, trains both models at
   once (``edge.training.pipeline train``, the recipe of ``make models``) within ``HOURS`` each, and
-  copies the best checkpoints, logs and results tables to ``$OUT``, also when ``LIMIT_S`` cut a training
+  copies the best and last checkpoints, logs and results tables to ``$OUT``, also when ``LIMIT_S`` cut a training
   short (the ONNX files are exported back here).
 
 The bundle is written loose into a staging folder (``build/gpu-bundle``), then archived as the one file
@@ -63,6 +63,8 @@ JOB = '''#!/bin/bash
 # Fine-tune both CarWatch models on a GPU (written by edge/training/gpu_bundle.py). Usage, from the
 # repository root, after tar xzf .gpu/bundle.tar.gz:
 #   HOURS=0.13 LIMIT_S=540 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
+# PATIENCE=0 trains each model until HOURS run out instead of stopping after 30 epochs without a better
+# validation score (see pipeline.train_and_export).
 set -u
 cd "$(dirname "$0")/.."
 OUT="${OUT:-.gpu/out}"
@@ -85,14 +87,15 @@ for model in detector reader; do
     (
         timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \\
             --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \\
-            > "$OUT/$model.log" 2>&1
+            --patience "${PATIENCE:-30}" > "$OUT/$model.log" 2>&1
         echo "training $model ended: $?" >> "$OUT/$model.log"
         cp ".gpu/build/runs/$model/weights/best.pt" "$OUT/checkpoints/$model.pt"
+        cp ".gpu/build/runs/$model/weights/last.pt" "$OUT/checkpoints/$model-last.pt"
         cp ".gpu/build/runs/$model/results.csv" "$OUT/$model-results.csv"
     ) &
 done
 wait
-# Six files come back (at most eight may): two checkpoints, two logs, two results tables.
+# Eight files come back (at most eight may): best and last checkpoints, logs and results tables of both.
 for model in detector reader; do
     tail -n 5 "$OUT/$model.log"
 done

@@ -40,6 +40,7 @@ class TrainJob:
     workers: int = 2  # data-loading processes
     warmup_epochs: float = -1  # -1: 3 when lr0 >= 0.01, else none
     optimizer: str = "auto"  # ultralytics' choice, or SGD / AdamW to make lr0 count
+    patience: int = 30  # epochs without a better validation score before stopping; 0: never stop early
 
 
 def prepare_offline_ultralytics(config_dir: Path) -> None:
@@ -89,7 +90,7 @@ def train(job: TrainJob) -> Path:
             data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
             workers=job.workers,
             pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
-            name=job.name, exist_ok=True, patience=30, lr0=job.lr0, warmup_epochs=_warmup(job),
+            name=job.name, exist_ok=True, patience=job.patience, lr0=job.lr0, warmup_epochs=_warmup(job),
             optimizer=job.optimizer, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )

@@ -86,6 +86,8 @@ def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
     # Nothing is exported on the device, and a training cut short by LIMIT_S still sends its best checkpoint.
     assert "train --no-export" in text and 'timeout --kill-after=15 "${LIMIT_S:-0}"' in text
     assert text.index("weights/best.pt") < text.index("wait\n")
+    assert text.index("weights/last.pt") < text.index("wait\n")
+    assert '--patience "${PATIENCE:-30}"' in text
 
 
 def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path: Path,

@@ -42,6 +42,22 @@ def test_train_without_export_keeps_the_checkpoint_only(tmp_path: Path, trained:
     assert (tmp_path / "checkpoints" / "detector.pt").read_bytes() == b"detector"
 
 
+def test_train_passes_the_patience_to_each_job(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[str, int]] = []
+
+    def fake_train(job: train.TrainJob) -> Path:
+        seen.append((job.name, job.patience))
+        best = tmp_path / f"{job.name}.pt"
+        best.write_bytes(b"")
+        return best
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
+    pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, export=False, patience=0)
+    pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("reader",), export=False)
+    assert seen == [("detector", 0), ("reader", 0), ("reader", 30)]
+
+
 def _paths(prefix: str, count: int) -> list[Path]:
     return [Path(f"{prefix}{i}.jpg") for i in range(count)]
 
