@@ -1,0 +1,139 @@
+"""INT8 copies of the shipped models, for boxes where the float detector is too slow.
+
+Static quantization with onnxruntime (QDQ format, weights per output channel as signed 8 bits,
+activations as unsigned 8 bits with ranges calibrated on real training images, fed exactly as at run
+time: :func:`edge.vision.preprocess.letterbox` into the model's own input shape). The nodes of the YOLO
+head (``/model.22/``: its last convolutions and the box decoding) stay in float: box coordinates
+quantized to 8 bits move the boxes the reader is given.
+
+    python -m edge.training.quantize models/plate-detector.onnx build/int8/plate-detector.onnx \\
+        --shared ../shared/datasets --count 100
+
+The output keeps the source's metadata, with ``-int8`` added to its ``carwatch_version``; compare it
+with ``carwatch-edge eval`` (``CARWATCH_VISION__MODELS_DIR``) and ``carwatch-edge bench`` before
+shipping it (models/README.md, "Seventh session").
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import random
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.training.sources import detector_dev_photo, load_real_images
+from edge.vision.errors import ModelError
+from edge.vision.onnx_model import OnnxModel
+from edge.vision.preprocess import letterbox
+
+log = logging.getLogger(__name__)
+
+HEAD_PREFIX = "/model.22/"  # the Detect head of a YOLOv8 export
+VERSION_KEY = "carwatch_version"
+
+
+def calibration_photos(shared: Path, count: int, seed: int = 0) -> list[Path]:
+    """``count`` training photos (never dev or held-out ones), drawn at random with ``seed``."""
+    photos = sorted(i.image for i in load_real_images(shared) if i.split == "train" and not detector_dev_photo(i))
+    if not photos:
+        raise FileNotFoundError(f"no training photos under {shared}")
+    return random.Random(seed).sample(photos, min(count, len(photos)))
+
+
+def folder_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
+    """``count`` of the JPEG and PNG images in ``folder``, drawn at random with ``seed``."""
+    images = sorted(p for p in folder.glob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"})
+    if not images:
+        raise FileNotFoundError(f"no images in {folder}")
+    return random.Random(seed).sample(images, min(count, len(images)))
+
+
+def blobs(model: OnnxModel, images: Sequence[Path]) -> Iterator[np.ndarray]:
+    """The model's input for each readable image, made as at run time."""
+    for path in images:
+        image = cv2.imread(str(path))
+        if image is None:
+            log.warning("cannot read %s: not used for calibration", path)
+            continue
+        yield letterbox(image, *model.info.input_shape(*image.shape[:2]))[0]
+
+
+class _Feed:
+    """onnxruntime's CalibrationDataReader protocol over a sequence of input blobs."""
+
+    def __init__(self, input_name: str, inputs: Iterator[np.ndarray]) -> None:
+        self.input_name = input_name
+        self.inputs = inputs
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        blob = next(self.inputs, None)
+        return None if blob is None else {self.input_name: blob}
+
+
+def head_nodes(model_path: Path, prefix: str = HEAD_PREFIX) -> list[str]:
+    import onnx  # noqa: PLC0415 - training extra only
+
+    return [n.name for n in onnx.load(str(model_path)).graph.node if n.name.startswith(prefix)]
+
+
+def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_float: bool = True) -> Path:
+    """Write an INT8 (QDQ) copy of ``source`` to ``target``, calibrated on ``images``; a ModelError when
+    ``source`` is not a model the run time loads."""
+    import onnx  # noqa: PLC0415 - training extra only
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+    from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
+
+    model = OnnxModel(source)  # a missing or broken source fails here, with a ModelError naming it
+    graph = onnx.load(str(source)).graph
+    feed = _Feed(graph.input[0].name, blobs(model, images))
+    exclude = head_nodes(source) if keep_head_float else []
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
+        quantize_static(str(prepared), str(target), feed, quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=exclude)
+    # quantize_static does not keep the metadata the run time reads: copy it, marking the version.
+    meta = {p.key: p.value for p in onnx.load(str(source)).metadata_props}
+    meta[VERSION_KEY] = f"{meta.get(VERSION_KEY, 'unknown')}-int8"
+    out = onnx.load(str(target))
+    onnx.helper.set_model_props(out, meta)
+    onnx.save(out, str(target))
+    OnnxModel(target)  # the run time must accept it
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write an INT8 copy of a CarWatch ONNX model.")
+    parser.add_argument("source", type=Path)
+    parser.add_argument("target", type=Path)
+    parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"),
+                        help="real photos to calibrate on (their training split)")
+    parser.add_argument("--images", type=Path,
+                        help="calibrate on the images of this folder instead (for the reader: training crops, "
+                             "such as build/reader/real/images)")
+    parser.add_argument("--count", type=int, default=100, help="calibration images")
+    parser.add_argument("--quantize-head", action="store_true", help="quantize the YOLO head too (moves boxes)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.count < 1:
+        parser.error("--count must be at least 1")
+    try:
+        photos = (folder_images(args.images, args.count) if args.images is not None
+                  else calibration_photos(args.shared, args.count))
+        quantize(args.source, args.target, photos, keep_head_float=not args.quantize_head)
+    except (FileNotFoundError, ValueError, ModelError) as exc:
+        log.error("no INT8 model: %s", exc)
+        return 1
+    log.info("wrote %s (calibrated on %d images)", args.target, len(photos))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
