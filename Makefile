@@ -63,6 +63,7 @@ models-data: $(TRAIN_BIN)/.installed fonts
 
 models: models-data
 	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS) --models $(MODELS)
+	$(TRAIN_BIN)/python -m edge.training.pipeline quantize --shared $(SHARED) --build $(BUILD) --models $(MODELS)
 
 # Packed data, wheels and a job script for a lent GPU machine, in .gpu/ (see models/README.md).
 gpu-bundle: models-data
