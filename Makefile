@@ -41,11 +41,13 @@ bench: $(BIN)/.installed
 soak: $(BIN)/.installed
 	$(BIN)/carwatch-edge soak --duration 3600 --output soak.json
 
-# Detector and reader measured on held-out real photos and crops (needs ../shared).
+# Detector and reader measured on held-out real photos and crops (needs ../shared); last, the reader on
+# its validation plates (reader_val), where run-time settings are tuned.
 eval: $(BIN)/.installed
 	$(BIN)/python -m edge.training.manifests --shared $(SHARED) --out $(BUILD)/eval
 	$(BIN)/carwatch-edge eval $(BUILD)/eval/val_photos.jsonl
 	$(BIN)/carwatch-edge eval --given-boxes $(BUILD)/eval/reader_test.jsonl
+	$(BIN)/carwatch-edge eval --given-boxes $(BUILD)/eval/reader_val.jsonl
 
 # ---- training (not part of the test suite; needs ../shared and the [train] extra) ----
 $(TRAIN_BIN)/.installed: pyproject.toml

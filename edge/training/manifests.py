@@ -6,6 +6,9 @@
   only, and a detection of such a plate is not counted as false.
 * ``reader_test.jsonl``: the same photos, only their plates with a text: read with
   ``--given-boxes`` this measures the character reader alone, on plates it never trained on.
+* ``reader_val.jsonl``: plates with a text on training photos whose text validates the reader
+  (``sources.reader_val_text``) and is not a test text: the reader never trained on them either, but
+  its best epoch was chosen on them. Tune run-time rules here, then confirm them on ``reader_test``.
 """
 
 from __future__ import annotations
@@ -18,21 +21,22 @@ from typing import Any
 
 import cv2
 
-from edge.training.sources import RealImage, load_real_images
+from edge.training.sources import RealImage, load_real_images, reader_test_texts, reader_val_text
 
 log = logging.getLogger(__name__)
 
 SOURCE_COUNTRY = {"ro-dashcam": "RO", "us-roboflow": "US"}
 
 
-def _entry(img: RealImage, only_labelled: bool) -> dict[str, Any] | None:
+def _entry(img: RealImage, only_labelled: bool, texts: set[str] | None = None) -> dict[str, Any] | None:
+    """The photo's manifest line: all its plates, or only those with a text (from ``texts`` when given)."""
     shape = cv2.imread(str(img.image), cv2.IMREAD_REDUCED_GRAYSCALE_2)
     if shape is None:
         return None
     height, width = shape.shape[0] * 2, shape.shape[1] * 2
     plates = []
     for p in img.plates:
-        if only_labelled and not p.text:
+        if (only_labelled and not p.text) or (texts is not None and p.text not in texts):
             continue
         box = p.pixel_box(width, height)
         plate: dict[str, Any] = {"text": p.text, "box": [round(v, 1) for v in box],
@@ -46,11 +50,17 @@ def _entry(img: RealImage, only_labelled: bool) -> dict[str, Any] | None:
 
 
 def write_manifests(shared: Path, out: Path) -> dict[str, int]:
-    val = [i for i in load_real_images(shared) if i.split == "val"]
+    images = load_real_images(shared)
+    val = [i for i in images if i.split == "val"]
+    test_texts = reader_test_texts(images)
+    val_texts = {p.text for i in images for p in i.plates
+                 if p.text and p.text not in test_texts and reader_val_text(p.text)}
+    train = [i for i in images if i.split == "train"]
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, only_labelled in (("val_photos", False), ("reader_test", True)):
-        entries = [e for e in (_entry(i, only_labelled) for i in val) if e is not None]
+    for name, photos, only_labelled, texts in (("val_photos", val, False, None), ("reader_test", val, True, None),
+                                              ("reader_val", train, True, val_texts)):
+        entries = [e for e in (_entry(i, only_labelled, texts) for i in photos) if e is not None]
         (out / f"{name}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
         counts[name] = len(entries)
     return counts

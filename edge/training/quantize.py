@@ -1,4 +1,4 @@
-"""INT8 copies of the shipped models, for boxes where the float detector is too slow.
+"""INT8 copies of the exported models: what is shipped since the seventh session (about 30 % faster).
 
 Static quantization with onnxruntime (QDQ format, weights per output channel as signed 8 bits,
 activations as unsigned 8 bits with ranges calibrated on real training images, fed exactly as at run
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 
 HEAD_PREFIX = "/model.22/"  # the Detect head of a YOLOv8 export
 VERSION_KEY = "carwatch_version"
+CALIBRATION_METHODS = {"minmax": "MinMax", "entropy": "Entropy", "percentile": "Percentile"}
+QUANTIZED_OPS = {"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger"}
 
 
 def calibration_photos(shared: Path, count: int, seed: int = 0) -> list[Path]:
@@ -82,15 +84,18 @@ def head_nodes(model_path: Path, prefix: str = HEAD_PREFIX) -> list[str]:
     return [n.name for n in onnx.load(str(model_path)).graph.node if n.name.startswith(prefix)]
 
 
-def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_float: bool = True) -> Path:
+def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_float: bool = True,
+             method: str = "minmax") -> Path:
     """Write an INT8 (QDQ) copy of ``source`` to ``target``, calibrated on ``images``; a ModelError when
-    ``source`` is not a model the run time loads."""
+    ``source`` is not a model the run time loads, a ValueError when it is quantized already."""
     import onnx  # noqa: PLC0415 - training extra only
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: PLC0415
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static  # noqa: PLC0415
     from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
 
     model = OnnxModel(source)  # a missing or broken source fails here, with a ModelError naming it
     graph = onnx.load(str(source)).graph
+    if any(node.op_type in QUANTIZED_OPS for node in graph.node):
+        raise ValueError(f"{source} is quantized already: export the float model from its checkpoint first")
     feed = _Feed(graph.input[0].name, blobs(model, images))
     exclude = head_nodes(source) if keep_head_float else []
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -98,7 +103,8 @@ def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_fl
         prepared = Path(tmp) / "prepared.onnx"
         quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)
         quantize_static(str(prepared), str(target), feed, quant_format=QuantFormat.QDQ, per_channel=True,
-                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=exclude)
+                        activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
+                        calibrate_method=CalibrationMethod[CALIBRATION_METHODS[method]])
     # quantize_static does not keep the metadata the run time reads: copy it, marking the version.
     meta = {p.key: p.value for p in onnx.load(str(source)).metadata_props}
     meta[VERSION_KEY] = f"{meta.get(VERSION_KEY, 'unknown')}-int8"
@@ -120,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                              "such as build/reader/real/images)")
     parser.add_argument("--count", type=int, default=100, help="calibration images")
     parser.add_argument("--quantize-head", action="store_true", help="quantize the YOLO head too (moves boxes)")
+    parser.add_argument("--method", choices=sorted(CALIBRATION_METHODS), default="minmax",
+                        help="how activation ranges are set from the calibration images")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.count < 1:
@@ -127,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         photos = (folder_images(args.images, args.count) if args.images is not None
                   else calibration_photos(args.shared, args.count))
-        quantize(args.source, args.target, photos, keep_head_float=not args.quantize_head)
+        quantize(args.source, args.target, photos, keep_head_float=not args.quantize_head, method=args.method)
     except (FileNotFoundError, ValueError, ModelError) as exc:
         log.error("no INT8 model: %s", exc)
         return 1

@@ -60,6 +60,9 @@ class RealImage:
     plates: tuple[PlateLabel, ...]
 
 
+READER_VAL_SHARE = 0.1
+
+
 def _stable_fraction(key: str) -> float:
     digest = hashlib.sha1(key.encode()).digest()
     return int.from_bytes(digest[:4], "big") / 2**32
@@ -208,6 +211,13 @@ def detector_dev_photo(img: RealImage) -> bool:
     epoch a little less sharp.
     """
     return img.split == "train" and _stable_fraction("dev:" + img.source + img.group) < DETECTOR_DEV_SHARE
+
+
+def reader_val_text(text: str) -> bool:
+    """Whether a plate text validates the reader instead of training it: a tenth of the texts, by hash, so
+    that one car never straddles both sides. Those crops pick the reader's best epoch, and run-time rules
+    can be tuned on them (``reader_val.jsonl``) without touching the held-out test plates."""
+    return _stable_fraction(text) < READER_VAL_SHARE
 
 
 def reader_test_texts(images: list[RealImage]) -> set[str]:

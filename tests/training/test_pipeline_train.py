@@ -1,4 +1,5 @@
-"""The train step of ``make models``: the best checkpoint is kept, and exported only when asked."""
+"""The train and quantize steps of ``make models``: the best checkpoint is kept, exported only when asked,
+and the detector's export replaced by an INT8 copy once."""
 
 from __future__ import annotations
 
@@ -6,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from edge.training import pipeline, train
+from edge.training import pipeline, quantize, train
+from edge.vision.onnx_model import OnnxModel
+from tests.training.tiny_onnx import write_tiny_detector
+
+IMAGES = Path(__file__).resolve().parents[1] / "images"
 
 
 @pytest.fixture
@@ -74,3 +79,21 @@ def test_reader_lists_keep_rendered_validation_when_real_crops_are_too_few() -> 
     rendered_val, real_val = _paths("rv", 5), _paths("v", pipeline.MIN_REAL_VAL - 1)
     _, val_list = pipeline.reader_lists([], rendered_val, [], real_val)
     assert val_list == rendered_val + real_val
+
+
+def test_quantize_step_replaces_the_detector_once_and_keeps_the_reader_float(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    for name in ("plate-detector.onnx", "plate-reader.onnx"):  # tiny stand-ins: the step only needs models
+        write_tiny_detector(models / name)
+    reader = (models / "plate-reader.onnx").read_bytes()
+    photos = sorted(IMAGES.glob("*.jpg"))[:3]
+    monkeypatch.setattr(pipeline, "MODELS", models)
+    monkeypatch.setattr(quantize, "calibration_photos", lambda shared, count: photos)  # no ../shared here
+    pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")
+    assert OnnxModel(models / "plate-detector.onnx").info.version == "tiny-1-int8"
+    assert (models / "plate-reader.onnx").read_bytes() == reader  # the reader ships in float
+    first = (models / "plate-detector.onnx").read_bytes()
+    pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")  # INT8 already: kept as it is
+    assert (models / "plate-detector.onnx").read_bytes() == first
