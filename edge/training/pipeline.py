@@ -16,12 +16,14 @@ import argparse
 import datetime as dt
 import logging
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from edge.training.detector_data import write_detector_dataset
 from edge.training.sources import detector_dev_photo, load_real_images, reader_val_text
 from edge.vision.charset import CHARSET
+from edge.vision.errors import ModelError
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +202,7 @@ def quantize_models(shared: Path, build: Path, names: tuple[str, ...] = MODEL_NA
         log.info("%s is now INT8 (calibrated on %d images)", model, len(images))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build data for, train and export the CarWatch models.")
     parser.add_argument("step", choices=["data", "train", "export", "quantize"],
                         help="export: models/checkpoints/*.pt to models/*.onnx, e.g. after a GPU run; "
@@ -217,19 +219,26 @@ def main() -> None:
     parser.add_argument("--no-export", action="store_true", help="train: keep the checkpoints, do not export")
     parser.add_argument("--patience", type=int, default=30,
                         help="train: epochs without a better validation score before stopping (0: never)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.patience < 0:
+        parser.error("--patience must be 0 (never stop early) or more")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    if args.step == "data":
-        build_detector_dataset(args.shared, args.build, args.scenes)
-        build_reader_dataset(args.shared, args.build, args.rendered)
-    elif args.step == "export":
-        export_checkpoints(tuple(args.models))
-    elif args.step == "quantize":
-        quantize_models(args.shared, args.build, tuple(args.models))
-    else:
-        train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
-                         export=not args.no_export, patience=args.patience)
+    try:
+        if args.step == "data":
+            build_detector_dataset(args.shared, args.build, args.scenes)
+            build_reader_dataset(args.shared, args.build, args.rendered)
+        elif args.step == "export":
+            export_checkpoints(tuple(args.models))
+        elif args.step == "quantize":
+            quantize_models(args.shared, args.build, tuple(args.models))
+        else:
+            train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
+                             export=not args.no_export, patience=args.patience)
+    except (FileNotFoundError, ModelError) as exc:  # a missing data set, checkpoint or model: say which
+        log.error("%s failed: %s", args.step, exc)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -78,12 +78,6 @@ class _Feed:
         return None if blob is None else {self.input_name: blob}
 
 
-def head_nodes(model_path: Path, prefix: str = HEAD_PREFIX) -> list[str]:
-    import onnx  # noqa: PLC0415 - training extra only
-
-    return [n.name for n in onnx.load(str(model_path)).graph.node if n.name.startswith(prefix)]
-
-
 def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_float: bool = True,
              method: str = "minmax") -> Path:
     """Write an INT8 (QDQ) copy of ``source`` to ``target``, calibrated on ``images``; a ModelError when
@@ -93,11 +87,11 @@ def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_fl
     from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
 
     model = OnnxModel(source)  # a missing or broken source fails here, with a ModelError naming it
-    graph = onnx.load(str(source)).graph
-    if any(node.op_type in QUANTIZED_OPS for node in graph.node):
+    proto = onnx.load(str(source))
+    if any(node.op_type in QUANTIZED_OPS for node in proto.graph.node):
         raise ValueError(f"{source} is quantized already: export the float model from its checkpoint first")
-    feed = _Feed(graph.input[0].name, blobs(model, images))
-    exclude = head_nodes(source) if keep_head_float else []
+    feed = _Feed(proto.graph.input[0].name, blobs(model, images))
+    exclude = [n.name for n in proto.graph.node if n.name.startswith(HEAD_PREFIX)] if keep_head_float else []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
@@ -106,7 +100,7 @@ def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_fl
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, nodes_to_exclude=exclude,
                         calibrate_method=CalibrationMethod[CALIBRATION_METHODS[method]])
     # quantize_static does not keep the metadata the run time reads: copy it, marking the version.
-    meta = {p.key: p.value for p in onnx.load(str(source)).metadata_props}
+    meta = {p.key: p.value for p in proto.metadata_props}
     meta[VERSION_KEY] = f"{meta.get(VERSION_KEY, 'unknown')}-int8"
     out = onnx.load(str(target))
     onnx.helper.set_model_props(out, meta)

@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from edge.training.reframe import write_crop, write_reframed
+from edge.training.reframe import CharBox, write_crop, write_reframed
 from edge.training.sources import PlateLabel, RealImage, labelled_crops, load_real_images, reader_test_texts
 from edge.vision.charset import CHARSET
 from edge.vision.crop import PAD_X, PAD_Y, crop_plate, padded_box
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 SHEET_WIDTH = 1600  # pixels across a contact sheet
 SHEET_GAP = 6  # grey pixels between tiles
 
-CharBox = tuple[str, float, float, float, float]  # character, x1, y1, x2, y2 in crop pixels
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 Image = npt.NDArray[Any]
 Labels = npt.NDArray[np.int32]
@@ -505,7 +504,6 @@ def segment_characters(crop: np.ndarray, text: str, rows: int, plate: Box | None
 
 
 # ---------------------------------------------------------------------------- data set
-
 
 
 def _crop_name(img: RealImage, index: int) -> str:

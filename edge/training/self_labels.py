@@ -32,24 +32,19 @@ log = logging.getLogger(__name__)
 MAX_CORRECTIONS = 2  # places where a same-length read may differ from the label
 
 
-def label_classes(read: str, label: str, names: Sequence[str],
-                  max_corrections: int = MAX_CORRECTIONS) -> list[int] | None:
-    """Class ids for the reader's boxes, in reading order, taken from ``label``; None when unusable.
+def read_fits_label(read: str, label: str, names: Sequence[str], max_corrections: int = MAX_CORRECTIONS) -> bool:
+    """Whether the reader's boxes may take the label's characters as their classes, in reading order.
 
-    Usable: the read has one box per label character and differs in at most ``max_corrections`` places.
+    They may when the read has one box per label character, differs in at most ``max_corrections``
+    places, and every label character is a class of the reader (``names``).
     """
-    if len(read) != len(label) or not label:
-        return None
-    if sum(a != b for a, b in zip(read, label, strict=True)) > max_corrections:
-        return None
-    index = {name: i for i, name in enumerate(names)}
-    if any(c not in index for c in label):
-        return None
-    return [index[c] for c in label]
+    if len(read) != len(label) or not label or any(c not in names for c in label):
+        return False
+    return sum(a != b for a, b in zip(read, label, strict=True)) <= max_corrections
 
 
 def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: Path | None = None) -> dict[str, int]:
-    """Write YOLO crops whose reader text is the label or differs only in names (``label_classes``), with
+    """Write YOLO crops whose reader text is the label or differs only in names (``read_fits_label``), with
     the label's classes; ``skip`` holds already boxed crops."""
     reader = CharacterReader(OnnxModel(reader_model, threads=2))
     images = load_real_images(shared)
@@ -70,7 +65,7 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
         counts["tried"] += 1
         chars = reader.read(cut.pixels).characters
         read = "".join(reader.names[d.class_id] for d in chars)
-        if label_classes(read, label.text, reader.names) is None:
+        if not read_fits_label(read, label.text, reader.names):
             continue
         counts["matched" if read == label.text else "corrected"] += 1
         boxes = [(c, d.box.x1, d.box.y1, d.box.x2, d.box.y2) for c, d in zip(label.text, chars, strict=True)]

@@ -25,6 +25,7 @@ from pathlib import Path
 SETS = ("ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024")
 VAL_SHARE = 0.2
 DETECTOR_DEV_SHARE = 0.1
+READER_VAL_SHARE = 0.1
 RO_BLOCK_SECONDS = 90
 # Plates seen in more than one photo across the Open Images sets (shared/datasets/README.md).
 SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
@@ -58,9 +59,6 @@ class RealImage:
     group: str  # the unit that must not straddle splits (video block, source photo, photo)
     split: str  # "train" or "val"
     plates: tuple[PlateLabel, ...]
-
-
-READER_VAL_SHARE = 0.1
 
 
 def _stable_fraction(key: str) -> float:

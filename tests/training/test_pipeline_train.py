@@ -97,3 +97,19 @@ def test_quantize_step_replaces_the_detector_once_and_keeps_the_reader_float(
     first = (models / "plate-detector.onnx").read_bytes()
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")  # INT8 already: kept as it is
     assert (models / "plate-detector.onnx").read_bytes() == first
+
+
+def test_quantize_step_without_photos_or_model_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    models = tmp_path / "models"
+    models.mkdir()
+    monkeypatch.setattr(pipeline, "MODELS", models)
+    write_tiny_detector(models / "plate-detector.onnx")
+    assert pipeline.main(["quantize", "--models", "detector", "--shared", str(tmp_path / "none")]) == 1
+    assert "no training photos" in caplog.text
+    (models / "plate-detector.onnx").unlink()
+    monkeypatch.setattr(quantize, "calibration_photos", lambda shared, count: sorted(IMAGES.glob("*.jpg"))[:2])
+    assert pipeline.main(["quantize", "--models", "detector"]) == 1
+    assert "plate-detector.onnx" in caplog.text and "file not found" in caplog.text
+    with pytest.raises(SystemExit):
+        pipeline.main(["train", "--patience", "-1"])
