@@ -63,6 +63,7 @@ JOB = '''#!/bin/bash
 # Fine-tune both CarWatch models on a GPU (written by edge/training/gpu_bundle.py). Usage, from the
 # repository root, after tar xzf .gpu/bundle.tar.gz:
 #   HOURS=0.13 LIMIT_S=540 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
+#   JOBS="reader reader@320" ... trains the reader twice at once instead, the second at 320 px
 # PATIENCE=0 trains each model until HOURS run out instead of stopping after 30 epochs without a better
 # validation score (see pipeline.train_and_export).
 set -u
@@ -82,22 +83,32 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 # Each training runs under LIMIT_S seconds (0: no limit) and its best checkpoint is copied to $OUT as soon
 # as it stops, even when the limit cut it short; nothing is exported here (onnx may be missing, and
 # ultralytics would try to install it with no network): the checkpoints are exported back home.
+# JOBS lists the trainings, run at once: a model name trains it with its recipe; <model>@<size> is a trial at
+# another input size (pipeline train --imgsz), run and checkpoint named <model>-<size>.
 mkdir -p "$OUT/checkpoints"
-for model in detector reader; do
+JOBS="${JOBS:-detector reader}"
+for job in $JOBS; do
+    model="${job%@*}"
+    run="$model"
+    size=()
+    if [ "$job" != "$model" ]; then
+        run="$model-${job#*@}"
+        size=(--imgsz "${job#*@}")
+    fi
     (
         timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \\
             --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \\
-            --patience "${PATIENCE:-30}" > "$OUT/$model.log" 2>&1
-        echo "training $model ended: $?" >> "$OUT/$model.log"
-        cp ".gpu/build/runs/$model/weights/best.pt" "$OUT/checkpoints/$model.pt"
-        cp ".gpu/build/runs/$model/weights/last.pt" "$OUT/checkpoints/$model-last.pt"
-        cp ".gpu/build/runs/$model/results.csv" "$OUT/$model-results.csv"
+            "${size[@]}" --patience "${PATIENCE:-30}" > "$OUT/$run.log" 2>&1
+        echo "training $run ended: $?" >> "$OUT/$run.log"
+        cp ".gpu/build/runs/$run/weights/best.pt" "$OUT/checkpoints/$run.pt"
+        cp ".gpu/build/runs/$run/weights/last.pt" "$OUT/checkpoints/$run-last.pt"
+        cp ".gpu/build/runs/$run/results.csv" "$OUT/$run-results.csv"
     ) &
 done
 wait
-# Eight files come back (at most eight may): best and last checkpoints, logs and results tables of both.
-for model in detector reader; do
-    tail -n 5 "$OUT/$model.log"
+# Four files per job come back (at most eight may): best and last checkpoints, log and results table.
+for log in "$OUT"/*.log; do
+    tail -n 5 "$log"
 done
 ls -l "$OUT" "$OUT/checkpoints"
 '''

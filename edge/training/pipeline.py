@@ -130,11 +130,14 @@ class ModelRecipe:
     # reader saves another 15 ms a frame but read 2 fewer of 106 validation plates (models/README.md,
     # "Seventh session"), so it ships in float.
     int8: bool
+    # Trained on rectangles in shuffled rectangular batches (``edge.training.rect_batches``): for a model that
+    # will be fed rectangles (the reader: a plate crop is 3 to 5 times as wide as it is high).
+    rect: bool
 
 
 RECIPES = (
-    ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64, True, True),
-    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, False),
+    ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64, True, True, False),
+    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, False, True),
 )
 
 
@@ -142,9 +145,14 @@ MODEL_NAMES = tuple(recipe.name for recipe in RECIPES)
 
 
 def train_and_export(build: Path, device: str, hours: float, workers: int,
-                     names: tuple[str, ...] = MODEL_NAMES, *, export: bool = True, patience: int = 30) -> None:
+                     names: tuple[str, ...] = MODEL_NAMES, *, export: bool = True, patience: int = 30,
+                     imgsz: int | None = None) -> None:
     """Train each named model (fine-tuning its checkpoint), keep the best in ``models/checkpoints``, and
     export it unless ``export`` is false (on a GPU machine that lacks onnx and a network).
+
+    ``imgsz`` trains at another size than the recipe's, as a trial: the run and its checkpoint are named
+    ``<name>-<imgsz>`` (``models/checkpoints/reader-320.pt``), beside the recipe's, and nothing is exported;
+    to ship it, measure it, then make it the recipe's size and checkpoint.
 
     ``patience`` 0 trains until ``hours`` run out: for a start checkpoint that was trained on the validation
     images (the shipped detector saw the dev photos, which were set aside only in the sixth session), a
@@ -153,14 +161,15 @@ def train_and_export(build: Path, device: str, hours: float, workers: int,
 
     on_gpu = device != "cpu"
     for recipe in (r for r in RECIPES if r.name in names):
-        job = TrainJob(recipe.name, build / recipe.name / "data.yaml", recipe.train_imgsz, epochs=150, hours=hours,
-                       start=_start_point(recipe.name), runs=build / "runs", device=device,
+        run = recipe.name if imgsz is None else f"{recipe.name}-{imgsz}"
+        job = TrainJob(recipe.name, build / recipe.name / "data.yaml", imgsz or recipe.train_imgsz, epochs=150,
+                       hours=hours, start=_start_point(recipe.name), runs=build / "runs", device=device,
                        batch=recipe.gpu_batch if on_gpu else 32, lr0=recipe.lr0, workers=workers,
-                       warmup_epochs=2, optimizer="AdamW", patience=patience)
+                       warmup_epochs=2, optimizer="AdamW", patience=patience, rect=recipe.rect, run=run)
         best = train(job)
         CHECKPOINTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(best, CHECKPOINTS / f"{recipe.name}.pt")
-        if export:
+        shutil.copy(best, CHECKPOINTS / f"{run}.pt")
+        if export and imgsz is None:
             export_checkpoints((recipe.name,), f"trained by make models on {device}")
 
 
@@ -219,9 +228,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-export", action="store_true", help="train: keep the checkpoints, do not export")
     parser.add_argument("--patience", type=int, default=30,
                         help="train: epochs without a better validation score before stopping (0: never)")
+    parser.add_argument("--imgsz", type=int,
+                        help="train: a trial at this input size instead of the recipe's, kept as <model>-<imgsz>.pt, "
+                             "not exported")
     args = parser.parse_args(argv)
     if args.patience < 0:
         parser.error("--patience must be 0 (never stop early) or more")
+    if args.imgsz is not None and (args.imgsz % 32 or not 32 <= args.imgsz <= 2048):
+        parser.error("--imgsz must be a multiple of 32 from 32 to 2048")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         if args.step == "data":
@@ -233,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             quantize_models(args.shared, args.build, tuple(args.models))
         else:
             train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
-                             export=not args.no_export, patience=args.patience)
+                             export=not args.no_export, patience=args.patience, imgsz=args.imgsz)
     except (FileNotFoundError, ModelError) as exc:  # a missing data set, checkpoint or model: say which
         log.error("%s failed: %s", args.step, exc)
         return 1

@@ -41,6 +41,12 @@ class TrainJob:
     warmup_epochs: float = -1  # -1: 3 when lr0 >= 0.01, else none
     optimizer: str = "auto"  # ultralytics' choice, or SGD / AdamW to make lr0 count
     patience: int = 30  # epochs without a better validation score before stopping; 0: never stop early
+    rect: bool = False  # train on rectangles (edge.training.rect_batches), for a model fed rectangles
+    run: str = ""  # the run's folder under ``runs`` (default: ``name``)
+
+    @property
+    def run_name(self) -> str:
+        return self.run or self.name
 
 
 def prepare_offline_ultralytics(config_dir: Path) -> None:
@@ -86,15 +92,19 @@ def train(job: TrainJob) -> Path:
     else:
         model = YOLO(job.start)
         extra: dict[str, object] = {"time": job.hours} if job.hours > 0 else {}
+        if job.rect:
+            from edge.training.rect_batches import rect_trainer  # noqa: PLC0415
+
+            extra |= {"trainer": rect_trainer(), "rect": True}
         model.train(
             data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
             workers=job.workers,
             pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
-            name=job.name, exist_ok=True, patience=job.patience, lr0=job.lr0, warmup_epochs=_warmup(job),
+            name=job.run_name, exist_ok=True, patience=job.patience, lr0=job.lr0, warmup_epochs=_warmup(job),
             optimizer=job.optimizer, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
         )
-    return job.runs / job.name / "weights" / "best.pt"
+    return job.runs / job.run_name / "weights" / "best.pt"
 
 
 def export(checkpoint: Path, out: Path, imgsz: int, version: str, names_note: str, *, dynamic: bool = False) -> Path:
@@ -141,11 +151,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
     parser.add_argument("--warmup-epochs", type=float, default=-1, help="-1: 3 when lr0 >= 0.01, else none")
     parser.add_argument("--optimizer", default="auto", help="auto (ultralytics chooses and ignores lr0), SGD, AdamW")
+    parser.add_argument("--rect", action="store_true", help="train on rectangles (shuffled rectangular batches)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     best = train(TrainJob(args.name, args.data, args.imgsz, args.epochs, args.hours, args.start, args.runs,
                           args.batch, args.resume, args.device, args.lr0, args.workers,
-                          args.warmup_epochs, args.optimizer))
+                          args.warmup_epochs, args.optimizer, rect=args.rect))
     log.info("best checkpoint: %s", best)
 
 

@@ -82,12 +82,51 @@ def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
     assert subprocess.run(["bash", "-n", str(job)], check=False, capture_output=True).returncode == 0
     text = job.read_text()
     assert "--no-index" in text and "YOLO_OFFLINE=1" in text
-    assert text.count("edge.training.pipeline train") == 1 and "for model in detector reader" in text
+    assert text.count("edge.training.pipeline train") == 1 and 'JOBS="${JOBS:-detector reader}"' in text
     # Nothing is exported on the device, and a training cut short by LIMIT_S still sends its best checkpoint.
     assert "train --no-export" in text and 'timeout --kill-after=15 "${LIMIT_S:-0}"' in text
     assert text.index("weights/best.pt") < text.index("wait\n")
     assert text.index("weights/last.pt") < text.index("wait\n")
     assert '--patience "${PATIENCE:-30}"' in text
+
+
+@pytest.mark.parametrize("case", [
+    (None, ["--models detector --patience 30", "--models reader --patience 30"], ["detector", "reader"]),
+    ("reader reader@320", ["--models reader --patience 30", "--models reader --imgsz 320 --patience 30"],
+     ["reader", "reader-320"]),
+])
+def test_job_script_runs_each_job_and_sends_back_its_files(build: Path, tmp_path: Path, no_download: list[Path],
+                                                          case: tuple[str | None, list[str], list[str]]) -> None:
+    """job.sh on a stand-in device: ``python`` records its arguments and writes what a training leaves."""
+    jobs, calls, runs = case
+    repo = tmp_path / "device"
+    gpu_bundle.write_bundle(build, repo / ".gpu", "3.12", train_limit=None)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls_file = tmp_path / "calls.txt"
+    (bin_dir / "python").write_text(f"""#!/bin/bash
+echo "$*" >> {calls_file}
+if [ "$2" = edge.training.pipeline ]; then
+    args="$*"; model="${{args#*--models }}"; model="${{model%% *}}"
+    case "$args" in *--imgsz*) size="${{args#*--imgsz }}"; model="$model-${{size%% *}}";; esac
+    mkdir -p .gpu/build/runs/$model/weights
+    for f in best.pt last.pt; do echo $model > .gpu/build/runs/$model/weights/$f; done
+    echo epoch > .gpu/build/runs/$model/results.csv
+fi
+""")
+    (bin_dir / "python").chmod(0o755)
+    out = tmp_path / "out"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "OUT": str(out), "HOURS": "0.01", "LIMIT_S": "60"}
+    if jobs is not None:
+        env["JOBS"] = jobs
+    done = subprocess.run(["bash", ".gpu/job.sh"], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    trainings = [line for line in calls_file.read_text().splitlines() if "pipeline train" in line]
+    assert sorted(line.split("--workers 7 ")[1] for line in trainings) == sorted(calls)
+    expected = {f"{r}{suffix}" for r in runs for suffix in (".log", "-results.csv")}
+    expected |= {f"checkpoints/{r}{suffix}" for r in runs for suffix in (".pt", "-last.pt")}
+    assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == expected
+    assert (out / "checkpoints" / f"{runs[-1]}.pt").read_text().strip() == runs[-1]
 
 
 def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path: Path,

@@ -63,6 +63,38 @@ def test_train_passes_the_patience_to_each_job(tmp_path: Path, monkeypatch: pyte
     assert seen == [("detector", 0), ("reader", 0), ("reader", 30)]
 
 
+def test_a_size_trial_keeps_its_own_checkpoint_and_exports_nothing(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[train.TrainJob] = []
+    exported: list[tuple[str, ...]] = []
+
+    def fake_train(job: train.TrainJob) -> Path:
+        seen.append(job)
+        best = tmp_path / "runs" / job.run_name / "best.pt"
+        best.parent.mkdir(parents=True, exist_ok=True)
+        best.write_bytes(job.run_name.encode())
+        return best
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
+    monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+    pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("reader",), imgsz=320)
+    pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1)
+    assert [(j.run_name, j.imgsz, j.rect) for j in seen] == [
+        ("reader-320", 320, True), ("detector", pipeline.DETECTOR_TRAIN_IMGSZ, False),
+        ("reader", pipeline.READER_IMGSZ, True)]  # the reader trains on rectangles, the detector on mosaics
+    assert (tmp_path / "checkpoints" / "reader-320.pt").read_bytes() == b"reader-320"
+    assert (tmp_path / "checkpoints" / "reader.pt").read_bytes() == b"reader"
+    assert exported == [("detector",), ("reader",)]  # the trial was not exported
+
+
+@pytest.mark.parametrize("size", ["0", "100", "4096", "big"])
+def test_a_bad_trial_size_is_refused(size: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        pipeline.main(["train", "--imgsz", size])
+    assert stop.value.code == 2 and "--imgsz" in capsys.readouterr().err
+
+
 def _paths(prefix: str, count: int) -> list[Path]:
     return [Path(f"{prefix}{i}.jpg") for i in range(count)]
 

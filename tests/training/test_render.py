@@ -177,3 +177,15 @@ def test_write_scene_set_keeps_real_plates_and_adds_rendered_ones(tmp_path: Path
         assert len(rows) >= 2
         for _, cx, cy, bw, bh in rows:
             assert 0 < bw <= 1 and 0 < bh <= 1 and 0 <= cx <= 1 and 0 <= cy <= 1
+
+
+def test_romanian_letters_hold_a_narrow_i_after_the_first_but_never_start_with_i_or_o_or_hold_q() -> None:
+    from edge.training.render.plate_texts import eu_text  # noqa: PLC0415
+    from edge.training.render.random_draws import Rng  # noqa: PLC0415
+
+    rng: Rng = np.random.default_rng(5)
+    groups = [eu_text(rng, "RO")[0].split()[-1] for _ in range(2000)]
+    letter_groups = [g for g in groups if g.isalpha()]  # temporary plates are digits only
+    assert len(letter_groups) > 1500 and all(len(g) == 3 for g in letter_groups)
+    assert not any(g[0] in "IOQ" or "Q" in g for g in letter_groups)
+    assert any("I" in g[1:] for g in letter_groups) and any("O" in g[1:] for g in letter_groups)

@@ -9,6 +9,7 @@ from edge.vision.charset import DIGITS, LETTERS
 
 NO_IOQ = "ABCDEFGHJKLMNPRSTUVWXYZ"
 NO_IOQU = "ABCDEFGHJKLMNPRSTVWXYZ"
+NO_Q = "ABCDEFGHIJKLMNOPRSTUVWXYZ"
 CONSONANTS = "BCDFGHJKLMNPRSTVWXYZ"
 DUTCH = "BDFGHJKLNPRSTVXZ"
 DE_CITIES = ("B", "M", "HH", "K", "S", "F", "D", "DO", "E", "BN", "MZ", "KA", "HB", "H", "L", "DD", "N", "A", "WI",
@@ -43,7 +44,9 @@ def _ro_text(rng: Rng) -> str:
     if chance(rng, 0.08):  # temporary plate: digits only, red
         return f"{county} 0{digits(rng, 5)}"
     n = int(rng.integers(2, 4)) if county == "B" else 2
-    return f"{county} {digits(rng, n)} {letters(rng, 3, NO_IOQ)}"
+    # The letters never start with I or O and never hold Q, but I and O follow (SB90TZI, B305CIL, B11WOB): a
+    # narrow I after a wide letter is what the reader dropped most (TR95XMI read TR95XM).
+    return f"{county} {digits(rng, n)} {letters(rng, 1, NO_IOQ)}{letters(rng, 2, NO_Q)}"
 
 
 def _nl_text(rng: Rng) -> str:
