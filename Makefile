@@ -67,8 +67,10 @@ models: models-data
 	$(TRAIN_BIN)/python -m edge.training.pipeline train --shared $(SHARED) --build $(BUILD) --device $(DEVICE) --hours $(HOURS) --workers $(WORKERS) --models $(MODELS)
 	$(TRAIN_BIN)/python -m edge.training.pipeline quantize --shared $(SHARED) --build $(BUILD) --models $(MODELS)
 
-# Packed data, wheels and a job script for a lent GPU machine, in .gpu/ (see models/README.md).
-gpu-bundle: models-data
+# Packed data, wheels and a job script for a lent GPU machine, in .gpu/ (see models/README.md). The sets of
+# models-data are built when missing and reused otherwise: `make models-data gpu-bundle` builds them afresh.
+gpu-bundle: $(TRAIN_BIN)/.installed
+	@test -f $(BUILD)/detector/data.yaml -a -f $(BUILD)/reader/data.yaml || $(MAKE) models-data
 	$(TRAIN_BIN)/python -m edge.training.gpu_bundle --build $(BUILD) --out .gpu
 
 clean:

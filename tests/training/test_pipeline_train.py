@@ -3,6 +3,7 @@ and the detector's export replaced by an INT8 copy once."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -78,11 +79,13 @@ def test_a_size_trial_keeps_its_own_checkpoint_and_exports_nothing(tmp_path: Pat
     monkeypatch.setattr(train, "train", fake_train)
     monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
     monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+    detector, reader = pipeline.RECIPES
+    monkeypatch.setattr(pipeline, "RECIPES", (detector, dataclasses.replace(reader, rect=True)))
     pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("reader",), imgsz=320)
     pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1)
     assert [(j.run_name, j.imgsz, j.rect) for j in seen] == [
         ("reader-320", 320, True), ("detector", pipeline.DETECTOR_TRAIN_IMGSZ, False),
-        ("reader", pipeline.READER_IMGSZ, True)]  # the reader trains on rectangles, the detector on mosaics
+        ("reader", pipeline.READER_IMGSZ, True)]  # a rect recipe trains on rectangles
     assert (tmp_path / "checkpoints" / "reader-320.pt").read_bytes() == b"reader-320"
     assert (tmp_path / "checkpoints" / "reader.pt").read_bytes() == b"reader"
     assert exported == [("detector",), ("reader",)]  # the trial was not exported
