@@ -6,6 +6,11 @@ is empty or ``?`` counts for detection only. A plate with ``"ignore": true`` (a 
 original labels missed) is neither counted as a plate to find nor, when found, as a false detection.
 With ``given_boxes`` the detector is skipped and the reader reads each labelled box: that measures
 the reader alone.
+
+The daemon reports one event per vehicle: the reads of a vehicle's frames vote (``edge.tracking.vote``,
+with the tracker's settings). ``vote`` in the report measures that as an ideal tracker would: all reads of
+one labelled text in the manifest (the frames of one car in a dashcam video; a single photo is a vote of
+one) vote, and the plate counts as read when the vote's text is the label.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any
 import numpy as np
 
 from edge.domain import Box, Detection, PlateRead
+from edge.tracking.config import TrackerConfig
+from edge.tracking.vote import VoteTally
 from edge.vision.image import read_image
 from edge.vision.postprocess import box_iou
 from edge.vision.recognizer import PlateRecognizer
@@ -94,6 +101,9 @@ class _Tally:
         self.by_text: dict[str, list[bool]] = defaultdict(list)
         self.misreads: list[dict[str, str]] = []
         self.found: dict[str, list[bool]] = defaultdict(list)  # detection per region and per plate size
+        config = TrackerConfig()
+        self.votes: dict[str, VoteTally] = defaultdict(lambda: VoteTally(config.region_weight,
+                                                                         config.min_text_length))
 
     def add_detection(self, plate: LabelledPlate, ok: bool) -> None:
         self.found[f"region {plate.region}"].append(ok)
@@ -103,6 +113,9 @@ class _Tally:
         ok = got is not None and got.text == plate.text
         self.reads[plate.region].append(ok)
         self.by_text[plate.text].append(ok)
+        tally = self.votes[plate.text]  # created for a plate never found too: it counts as not read
+        if got is not None:
+            tally.add(got)
         if not ok:
             self.misreads.append({"image": str(image), "region": plate.region, "expected": plate.text,
                                   "read": "(not found)" if got is None else got.text})
@@ -110,6 +123,16 @@ class _Tally:
 
 def _ratio(a: int | float, b: int | float) -> float | None:
     return round(a / b, 4) if b else None
+
+
+def _vote_report(votes: dict[str, VoteTally], by_text: dict[str, list[bool]]) -> dict[str, Any]:
+    """Per labelled text: the vote of its reads; ``several_frames`` counts the plates seen in more than one."""
+    results = {text: tally.result() for text, tally in votes.items()}
+    wrong = {text: "(no read)" if result is None else result.text
+             for text, result in sorted(results.items()) if result is None or result.text != text}
+    exact = len(votes) - len(wrong)
+    return {"plates": len(votes), "exact": exact, "accuracy": _ratio(exact, len(votes)),
+            "several_frames": sum(len(by_text[text]) > 1 for text in votes), "misreads": wrong}
 
 
 def _report(tally: _Tally) -> dict[str, Any]:
@@ -134,6 +157,7 @@ def _report(tally: _Tally) -> dict[str, Any]:
             "distinct_plates": len(tally.by_text),
             "accuracy_per_distinct_plate": _ratio(sum(sum(v) / len(v) for v in tally.by_text.values()),
                                                   len(tally.by_text)),
+            "vote": _vote_report(tally.votes, tally.by_text),
             "per_region": {
                 region: {"plates": len(oks), "exact": sum(oks), "accuracy": _ratio(sum(oks), len(oks))}
                 for region, oks in sorted(tally.reads.items())
@@ -187,6 +211,8 @@ def format_report(report: dict[str, Any], misreads: int = 30) -> str:
         *(f"  {key}: {row['recall']} ({row['found']}/{row['labelled']})" for key, row in det["recall_by"].items()),
         f"exact reads: {reads['accuracy']} ({reads['exact']}/{reads['plates']}), "
         f"per distinct plate {reads['accuracy_per_distinct_plate']} ({reads['distinct_plates']} plates)",
+        f"voted over each plate's frames: {reads['vote']['accuracy']} ({reads['vote']['exact']}/"
+        f"{reads['vote']['plates']} plates, {reads['vote']['several_frames']} seen in several frames)",
     ]
     for region, row in reads["per_region"].items():
         lines.append(f"  {region:6} {row['accuracy']} ({row['exact']}/{row['plates']})")

@@ -72,3 +72,28 @@ def test_an_unfound_plate_marked_ignore_is_not_a_miss(recognizer: PlateRecognize
     report = evaluate_manifest(recognizer, _manifest_with(tmp_path, "ro-B02YKD.jpg", [truth, nowhere]))
     det = report["detection"]
     assert det["labelled"] == 1 and det["found"] == 1 and det["recall"] == 1.0 and det["ignored"] == 0
+
+
+def test_the_frames_of_one_plate_vote_once(recognizer: PlateRecognizer, tmp_path: Path) -> None:
+    truth = {"text": "B02YKD", "box": [661.4, 378.4, 825.4, 426.4]}
+    wrong = {"text": "TR95XMA", "box": [340.4, 499.4, 521.9, 540.0]}  # TR95XMI labelled with a wrong last letter
+    lines = [{"image": str(IMAGES / "ro-B02YKD.jpg"), "plates": [truth]}] * 3
+    lines += [{"image": str(IMAGES / "ro-TR95XMI.jpg"), "plates": [wrong]},
+              {"image": str(IMAGES / "ro-B58DTK.jpg"), "plates": [{"text": "B58DTK", "box": [1, 1, 9, 5]}]}]
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    report = evaluate_manifest(recognizer, manifest)
+    vote = report["reads"]["vote"]
+    assert report["reads"]["plates"] == 5 and vote["plates"] == 3 and vote["several_frames"] == 1
+    read = not any(m["expected"] == "B02YKD" for m in report["misreads"])  # three identical frames: all or none
+    misread = {"TR95XMA", "B58DTK"} if read else {"TR95XMA", "B58DTK", "B02YKD"}
+    assert vote["exact"] == int(read) and set(vote["misreads"]) == misread
+    assert vote["misreads"]["B58DTK"] == "(no read)"  # a tiny box nowhere near the plate: never found
+    assert f"voted over each plate's frames: {vote['accuracy']} ({int(read)}/3 plates, 1 seen in several frames)" \
+        in format_report(report)
+
+
+def test_a_single_photo_per_plate_votes_as_it_reads(recognizer: PlateRecognizer) -> None:
+    report = evaluate_manifest(recognizer, IMAGES / "labels.jsonl", given_boxes=True)
+    vote = report["reads"]["vote"]
+    assert vote["plates"] == 5 and vote["several_frames"] == 0 and vote["exact"] == report["reads"]["exact"]
