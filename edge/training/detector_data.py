@@ -7,10 +7,11 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from edge.training.sources import RealImage, detector_dev_photo, load_real_images
+from edge.training.sources import RealImage, detector_dev_photo, from_source, load_real_images, source_named
 
 log = logging.getLogger(__name__)
 
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # Near-duplicate frames and augmented copies cost CPU time and teach little: keep a few per group.
 MAX_PER_GROUP = {"ro-dashcam": 6, "us-roboflow": 2}
 
@@ -48,7 +49,7 @@ def write_detector_dataset(shared: Path, out: Path, extra_train: Path | None = N
     lists: dict[str, list[str]] = {"train": [], "val": []}
     for img in images:
         split = "val" if detector_dev_photo(img) else "train"
-        name = f"{img.source}__{img.image.name}"
+        name = source_named(img.source, img.image.name)
         dst = out / "images" / split / name
         _link(img.image, dst)
         label = out / "labels" / split / (Path(name).stem + ".txt")
@@ -67,3 +68,51 @@ def write_detector_dataset(shared: Path, out: Path, extra_train: Path | None = N
         "names:\n  0: plate\n"
     )
     return yaml_path
+
+
+class LeaveOutError(ValueError):
+    """A source cannot be left out of a detector set: the set lacks a split, or holds none of its images."""
+
+
+def _yaml_entries(data_yaml: Path) -> dict[str, str]:
+    entries = {}
+    for line in data_yaml.read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in {"path", "train", "val"} and value.strip():
+            entries[key] = value.strip()
+    return entries
+
+
+def _split_images(data_yaml: Path, split: str) -> list[Path]:
+    """The images of a split, listed in a file (``make models-data``) or held in a folder (a packed set)."""
+    entries = _yaml_entries(data_yaml)
+    if split not in entries:
+        raise LeaveOutError(f"{data_yaml} has no {split}: line")
+    where = Path(entries[split])
+    if not where.is_absolute():
+        where = Path(entries.get("path", str(data_yaml.parent))) / where
+    if where.is_dir():
+        return sorted(p for p in where.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [Path(line) for line in where.read_text().splitlines() if line.strip()]
+
+
+def leave_source_out(data_yaml: Path, source: str) -> Path:
+    """Beside a detector set's ``data.yaml``, write ``data-without-<source>.yaml``: the same set without
+    any photo of ``source``, nor any scene pasted on one (their names say their source, also packed), in
+    training or in the validation that picks the best epoch. A detector trained on it measures how it
+    does on a whole source it never saw (``source-<name>.jsonl`` of ``edge.training.manifests``)."""
+    lists = {}
+    for split in ("train", "val"):
+        images = _split_images(data_yaml, split)
+        kept = [p for p in images if not from_source(p, source)]
+        if split == "train" and len(kept) == len(images):
+            raise LeaveOutError(f"no training image of {source} in {data_yaml}: nothing to leave out")
+        listing = data_yaml.parent / f"{split}-without-{source}.txt"
+        listing.write_text("".join(f"{p.absolute()}\n" for p in kept))
+        lists[split] = listing
+        log.info("detector %s without %s: %d of %d images", split, source, len(kept), len(images))
+    text = data_yaml.read_text()
+    out = data_yaml.parent / f"data-without-{source}.yaml"
+    out.write_text(f"path: {data_yaml.parent.resolve()}\ntrain: {lists['train'].resolve()}\n"
+                   f"val: {lists['val'].resolve()}\n" + text[text.index("names:"):])
+    return out

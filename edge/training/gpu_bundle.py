@@ -64,6 +64,7 @@ JOB = '''#!/bin/bash
 # repository root, after tar xzf .gpu/bundle.tar.gz:
 #   HOURS=0.13 LIMIT_S=540 bash .gpu/job.sh   (results in $OUT, or .gpu/out without it)
 #   JOBS="reader reader@320" ... trains the reader twice at once instead, the second at 320 px
+#   JOBS="detector detector~ro-dashcam" ... also a detector from nothing that never sees ro-dashcam
 # PATIENCE=0 trains each model until HOURS run out instead of stopping after 30 epochs without a better
 # validation score (see pipeline.train_and_export).
 set -u
@@ -84,21 +85,22 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 # as it stops, even when the limit cut it short; nothing is exported here (onnx may be missing, and
 # ultralytics would try to install it with no network): the checkpoints are exported back home.
 # JOBS lists the trainings, run at once: a model name trains it with its recipe; <model>@<size> is a trial at
-# another input size (pipeline train --imgsz), run and checkpoint named <model>-<size>.
+# another input size (pipeline train --imgsz), run and checkpoint named <model>-<size>; detector~<source>
+# trains a detector from nothing without that source (--without), named detector-without-<source>.
 mkdir -p "$OUT/checkpoints"
 JOBS="${JOBS:-detector reader}"
 for job in $JOBS; do
-    model="${job%@*}"
-    run="$model"
-    size=()
-    if [ "$job" != "$model" ]; then
-        run="$model-${job#*@}"
-        size=(--imgsz "${job#*@}")
-    fi
+    model="$job"
+    run="$job"
+    extra=()
+    case "$job" in
+        *@*) model="${job%@*}"; run="$model-${job#*@}"; extra=(--imgsz "${job#*@}") ;;
+        *~*) model="${job%~*}"; run="$model-without-${job#*~}"; extra=(--without "${job#*~}") ;;
+    esac
     (
         timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \\
             --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \\
-            "${size[@]}" --patience "${PATIENCE:-30}" > "$OUT/$run.log" 2>&1
+            "${extra[@]}" --patience "${PATIENCE:-30}" > "$OUT/$run.log" 2>&1
         echo "training $run ended: $?" >> "$OUT/$run.log"
         cp ".gpu/build/runs/$run/weights/best.pt" "$OUT/checkpoints/$run.pt"
         cp ".gpu/build/runs/$run/weights/last.pt" "$OUT/checkpoints/$run-last.pt"

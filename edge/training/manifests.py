@@ -9,6 +9,8 @@
 * ``reader_val.jsonl``: plates with a text on training photos whose text validates the reader
   (``sources.reader_val_text``) and is not a test text: the reader never trained on them either, but
   its best epoch was chosen on them. Tune run-time rules here, then confirm them on ``reader_test``.
+* ``source-<set>.jsonl`` (with ``--sources``): every photo of one shared set, train and val, all its plate
+  boxes: recall on a whole source, for a detector trained without it (``pipeline train --without``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import cv2
 
-from edge.training.sources import RealImage, load_real_images, reader_test_texts, reader_val_text
+from edge.training.sources import SETS, RealImage, load_real_images, reader_test_texts, reader_val_text
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ def _entry(img: RealImage, only_labelled: bool, texts: set[str] | None = None) -
     return {"image": str(img.image.resolve()), "plates": plates}
 
 
-def write_manifests(shared: Path, out: Path) -> dict[str, int]:
+def write_manifests(shared: Path, out: Path, sources: bool = False) -> dict[str, int]:
     images = load_real_images(shared)
     val = [i for i in images if i.split == "val"]
     test_texts = reader_test_texts(images)
@@ -58,8 +60,11 @@ def write_manifests(shared: Path, out: Path) -> dict[str, int]:
     train = [i for i in images if i.split == "train"]
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
-    for name, photos, only_labelled, texts in (("val_photos", val, False, None), ("reader_test", val, True, None),
-                                              ("reader_val", train, True, val_texts)):
+    wanted = [("val_photos", val, False, None), ("reader_test", val, True, None),
+              ("reader_val", train, True, val_texts)]
+    if sources:
+        wanted += [(f"source-{s}", [i for i in images if i.source == s], False, None) for s in SETS]
+    for name, photos, only_labelled, texts in wanted:
         entries = [e for e in (_entry(i, only_labelled, texts) for i in photos) if e is not None]
         (out / f"{name}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in entries))
         counts[name] = len(entries)
@@ -70,9 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Write evaluation manifests from ../shared/datasets.")
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--out", type=Path, default=Path("build/eval"))
+    parser.add_argument("--sources", action="store_true",
+                        help="also source-<set>.jsonl: every photo of each set, for detectors trained without it")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
-    log.info("manifests: %s", write_manifests(args.shared, args.out))
+    log.info("manifests: %s", write_manifests(args.shared, args.out, args.sources))
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def pack(data_yaml: Path, out: Path, max_side: int, quality: int, limits: dict[s
             scale = min(1.0, max_side / max(h, w))
             if scale < 1.0:
                 image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-            name = f"{i:06d}"
+            name = f"{i:06d}_{image_path.stem}"  # the listing's order, and the name that says its source
             cv2.imwrite(str(out / "images" / split / f"{name}.webp"), image, [cv2.IMWRITE_WEBP_QUALITY, quality])
             label = _label_for(image_path)
             target = out / "labels" / split / f"{name}.txt"

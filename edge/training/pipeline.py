@@ -17,11 +17,11 @@ import datetime as dt
 import logging
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from edge.training.detector_data import write_detector_dataset
-from edge.training.sources import detector_dev_photo, load_real_images, reader_val_text
+from edge.training.detector_data import LeaveOutError, leave_source_out, write_detector_dataset
+from edge.training.sources import SETS, detector_dev_photo, load_real_images, reader_val_text
 from edge.vision.charset import CHARSET
 from edge.vision.errors import ModelError
 
@@ -147,13 +147,17 @@ MODEL_NAMES = tuple(recipe.name for recipe in RECIPES)
 
 def train_and_export(build: Path, device: str, hours: float, workers: int,
                      names: tuple[str, ...] = MODEL_NAMES, *, export: bool = True, patience: int = 30,
-                     imgsz: int | None = None) -> None:
+                     imgsz: int | None = None, without: str | None = None) -> None:
     """Train each named model (fine-tuning its checkpoint), keep the best in ``models/checkpoints``, and
     export it unless ``export`` is false (on a GPU machine that lacks onnx and a network).
 
     ``imgsz`` trains at another size than the recipe's, as a trial: the run and its checkpoint are named
     ``<name>-<imgsz>`` (``models/checkpoints/reader-320.pt``), beside the recipe's, and nothing is exported;
     to ship it, measure it, then make it the recipe's size and checkpoint.
+
+    ``without`` trains a detector from nothing (``yolov8n.yaml``: every checkpoint has seen every source)
+    on the set without that source (``detector_data.leave_source_out``), named ``detector-without-<source>``
+    and not exported: it measures recall on a whole source left out of training.
 
     ``patience`` 0 trains until ``hours`` run out: for a start checkpoint that was trained on the validation
     images (the shipped detector saw the dev photos, which were set aside only in the sixth session), a
@@ -167,10 +171,16 @@ def train_and_export(build: Path, device: str, hours: float, workers: int,
                        hours=hours, start=_start_point(recipe.name), runs=build / "runs", device=device,
                        batch=recipe.gpu_batch if on_gpu else 32, lr0=recipe.lr0, workers=workers,
                        warmup_epochs=2, optimizer="AdamW", patience=patience, rect=recipe.rect, run=run)
+        if without is not None:
+            if recipe.name != "detector":
+                raise ValueError("only the detector is trained without a source")
+            run = f"{run}-without-{without}"
+            job = replace(job, data=leave_source_out(job.data, without), start="yolov8n.yaml", epochs=300,
+                          lr0=0.01, optimizer="SGD", warmup_epochs=3, run=run)
         best = train(job)
         CHECKPOINTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(best, CHECKPOINTS / f"{run}.pt")
-        if export and imgsz is None:
+        if export and imgsz is None and without is None:
             export_checkpoints((recipe.name,), f"trained by make models on {device}")
 
 
@@ -232,7 +242,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imgsz", type=int,
                         help="train: a trial at this input size instead of the recipe's, kept as <model>-<imgsz>.pt, "
                              "not exported")
+    parser.add_argument("--without", choices=SETS,
+                        help="train: a detector from nothing without this source, kept as "
+                             "detector-without-<source>.pt, not exported (recall on a source never seen)")
     args = parser.parse_args(argv)
+    if args.without is not None and (args.imgsz is not None or args.models != ["detector"]):
+        parser.error("--without trains the detector alone (--models detector), at its recipe's size")
     if args.patience < 0:
         parser.error("--patience must be 0 (never stop early) or more")
     if args.imgsz is not None and (args.imgsz % 32 or not 32 <= args.imgsz <= 2048):
@@ -248,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
             quantize_models(args.shared, args.build, tuple(args.models))
         else:
             train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
-                             export=not args.no_export, patience=args.patience, imgsz=args.imgsz)
-    except (FileNotFoundError, ModelError) as exc:  # a missing data set, checkpoint or model: say which
+                             export=not args.no_export, patience=args.patience, imgsz=args.imgsz,
+                             without=args.without)
+    except (FileNotFoundError, ModelError, LeaveOutError) as exc:  # a missing data set, checkpoint or model: say which
         log.error("%s failed: %s", args.step, exc)
         return 1
     return 0

@@ -26,6 +26,7 @@ SETS = ("ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024")
 VAL_SHARE = 0.2
 DETECTOR_DEV_SHARE = 0.1
 READER_VAL_SHARE = 0.1
+SOURCE_MARK = "__"  # between a shared set's name and the rest of a training file's name (source_named)
 RO_BLOCK_SECONDS = 90
 # Plates seen in more than one photo across the Open Images sets (shared/datasets/README.md).
 SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
@@ -59,6 +60,18 @@ class RealImage:
     group: str  # the unit that must not straddle splits (video block, source photo, photo)
     split: str  # "train" or "val"
     plates: tuple[PlateLabel, ...]
+
+
+def source_named(source: str, name: str) -> str:
+    """A training file name that says which shared set it comes from (``ro-dashcam__<name>``), so that a
+    set can be left out of training by name alone, also after packing (``from_source``)."""
+    return f"{source}{SOURCE_MARK}{name}"
+
+
+def from_source(path: Path | str, source: str) -> bool:
+    """Whether a training file (``source_named``, possibly packed as ``000123_<name>``) comes from ``source``."""
+    name = Path(path).name
+    return name.startswith(f"{source}{SOURCE_MARK}") or f"_{source}{SOURCE_MARK}" in name
 
 
 def _stable_fraction(key: str) -> float:

@@ -69,7 +69,7 @@ def test_bundle_packs_both_sets_shrunk_to_their_training_size(build: Path, tmp_p
     assert _longest_side(detector[0]) == 640
     reader = sorted((out / "build" / "reader" / "images" / "train").iterdir())
     assert len(reader) == 3 and _longest_side(reader[0]) == 256
-    assert (out / "build" / "reader" / "labels" / "train" / "000000.txt").read_text() == "0 0.5 0.5 0.2 0.1\n"
+    assert (out / "build" / "reader" / "labels" / "train" / "000000_train0.txt").read_text() == "0 0.5 0.5 0.2 0.1\n"
     assert no_download == [out / "wheels"]
     assert sizes["bundle"] > 0 and set(sizes) >= {"build", "wheels", "stubs", "bundle"}
 
@@ -94,6 +94,9 @@ def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
     (None, ["--models detector --patience 30", "--models reader --patience 30"], ["detector", "reader"]),
     ("reader reader@320", ["--models reader --patience 30", "--models reader --imgsz 320 --patience 30"],
      ["reader", "reader-320"]),
+    ("detector detector~ro-dashcam",
+     ["--models detector --patience 30", "--models detector --without ro-dashcam --patience 30"],
+     ["detector", "detector-without-ro-dashcam"]),
 ])
 def test_job_script_runs_each_job_and_sends_back_its_files(build: Path, tmp_path: Path, no_download: list[Path],
                                                           case: tuple[str | None, list[str], list[str]]) -> None:
@@ -109,6 +112,7 @@ echo "$*" >> {calls_file}
 if [ "$2" = edge.training.pipeline ]; then
     args="$*"; model="${{args#*--models }}"; model="${{model%% *}}"
     case "$args" in *--imgsz*) size="${{args#*--imgsz }}"; model="$model-${{size%% *}}";; esac
+    case "$args" in *--without*) left="${{args#*--without }}"; model="$model-without-${{left%% *}}";; esac
     mkdir -p .gpu/build/runs/$model/weights
     for f in best.pt last.pt; do echo $model > .gpu/build/runs/$model/weights/$f; done
     echo epoch > .gpu/build/runs/$model/results.csv

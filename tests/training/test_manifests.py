@@ -47,3 +47,19 @@ def test_reader_val_holds_only_validating_texts_on_training_photos(tmp_path: Pat
     reader_val = _load_lines(tmp_path / "eval" / "reader_val.jsonl")
     assert [[p["text"] for p in e["plates"]] for e in reader_val] == [[val_text], [other_val_text]]
     assert all(p["country"] == "RO" and len(p["box"]) == 4 for e in reader_val for p in e["plates"])
+
+
+def test_a_source_manifest_holds_every_photo_of_its_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    photos = []
+    for k, (source, split) in enumerate([("ro-dashcam", "train"), ("ro-dashcam", "val"), ("us-roboflow", "train")]):
+        path = tmp_path / f"p{k}.jpg"
+        shutil.copy(IMAGES / "ro-B02YKD.jpg", path)
+        photos.append(RealImage(source, path, f"g{k}", split, (PlateLabel(BOX, "", 1, "", ""),)))
+    monkeypatch.setattr(manifests, "load_real_images", lambda shared: photos)
+    assert "source-ro-dashcam" not in manifests.write_manifests(tmp_path / "shared", tmp_path / "plain")
+    counts = manifests.write_manifests(tmp_path / "shared", tmp_path / "eval", sources=True)
+    assert counts["source-ro-dashcam"] == 2 and counts["source-us-roboflow"] == 1
+    assert counts["source-oid-plates-416"] == 0
+    ro = _load_lines(tmp_path / "eval" / "source-ro-dashcam.jsonl")
+    assert [e["image"] for e in ro] == [str(photos[0].image.resolve()), str(photos[1].image.resolve())]
+    assert all(len(e["plates"]) == 1 for e in ro)  # unlabelled plates too: recall counts every box

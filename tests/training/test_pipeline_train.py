@@ -98,6 +98,53 @@ def test_a_bad_trial_size_is_refused(size: str, capsys: pytest.CaptureFixture[st
     assert stop.value.code == 2 and "--imgsz" in capsys.readouterr().err
 
 
+def _detector_set(build: Path, names: list[str]) -> None:
+    (build / "detector").mkdir(parents=True)
+    for split in ("train", "val"):
+        (build / "detector" / f"{split}.txt").write_text("".join(f"/data/{n}\n" for n in names))
+    (build / "detector" / "data.yaml").write_text(
+        f"path: {build / 'detector'}\ntrain: {build / 'detector' / 'train.txt'}\n"
+        f"val: {build / 'detector' / 'val.txt'}\nnames:\n  0: plate\n")
+
+
+def test_a_source_left_out_trains_a_detector_from_nothing_and_exports_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[train.TrainJob] = []
+    exported: list[tuple[str, ...]] = []
+
+    def fake_train(job: train.TrainJob) -> Path:
+        seen.append(job)
+        best = tmp_path / "runs" / job.run_name / "best.pt"
+        best.parent.mkdir(parents=True, exist_ok=True)
+        best.write_bytes(job.run_name.encode())
+        return best
+
+    monkeypatch.setattr(train, "train", fake_train)
+    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
+    monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+    build = tmp_path / "build"
+    _detector_set(build, ["ro-dashcam__a.jpg", "us-roboflow__b.jpg", "scene2_000001.jpg"])
+    argv = ["train", "--build", str(build), "--models", "detector", "--without", "ro-dashcam"]
+    assert pipeline.main(argv) == 0
+    (job,) = seen
+    assert job.run_name == "detector-without-ro-dashcam" and job.start == "yolov8n.yaml"  # no checkpoint saw less
+    assert job.data.name == "data-without-ro-dashcam.yaml" and exported == []
+    assert (build / "detector" / "train-without-ro-dashcam.txt").read_text().split() == [
+        "/data/us-roboflow__b.jpg", "/data/scene2_000001.jpg"]
+    assert (tmp_path / "checkpoints" / "detector-without-ro-dashcam.pt").exists()
+    assert pipeline.main([*argv[:-1], "oid-plates-416"]) == 1  # none of its images in the set: said, not trained
+    assert "no training image of oid-plates-416" in caplog.text and len(seen) == 1
+
+
+@pytest.mark.parametrize("argv", [["--without", "ro-dashcam"], ["--models", "reader", "--without", "ro-dashcam"],
+                                  ["--models", "detector", "--without", "ro-dashcam", "--imgsz", "320"],
+                                  ["--models", "detector", "--without", "nowhere"]])
+def test_leaving_a_source_out_is_for_the_detector_alone(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        pipeline.main(["train", *argv])
+    assert stop.value.code == 2 and "--without" in capsys.readouterr().err
+
+
 def _paths(prefix: str, count: int) -> list[Path]:
     return [Path(f"{prefix}{i}.jpg") for i in range(count)]
 

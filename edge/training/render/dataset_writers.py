@@ -16,7 +16,7 @@ from edge.training.render.plate_types import EffectConfig
 from edge.training.render.random_draws import chance, pick
 from edge.training.render.reader_samples import reader_sample
 from edge.training.render.scene_composition import compose_scene, photo_boxes
-from edge.training.sources import RealImage
+from edge.training.sources import RealImage, source_named
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def write_scene_set(out: Path, count: int, seed: int, backgrounds: list[RealImag
         if result is None:
             continue
         scene, plates = result
-        name = f"scene{seed}_{written:06d}"
+        name = source_named(real.source, f"scene{seed}_{written:06d}")  # its real plates are that source's
         cv2.imwrite(str(images / f"{name}.jpg"), scene, [cv2.IMWRITE_JPEG_QUALITY, 92])
         sh, sw = scene.shape[:2]
         (labels / f"{name}.txt").write_text("".join(_yolo_line(0, b, sw, sh) for b in plates))
