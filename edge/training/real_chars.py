@@ -36,7 +36,14 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.training.reframe import CharBox, write_crop, write_reframed
-from edge.training.sources import PlateLabel, RealImage, labelled_crops, load_real_images, reader_test_texts
+from edge.training.sources import (
+    PlateLabel,
+    RealImage,
+    crop_name,
+    labelled_crops,
+    load_real_images,
+    reader_test_texts,
+)
 from edge.vision.charset import CHARSET
 from edge.vision.crop import PAD_X, PAD_Y, crop_plate, padded_box
 
@@ -506,16 +513,12 @@ def segment_characters(crop: np.ndarray, text: str, rows: int, plate: Box | None
 # ---------------------------------------------------------------------------- data set
 
 
-def _crop_name(img: RealImage, index: int) -> str:
-    return f"{img.source}__{img.split}__{img.image.stem}__{index}"
-
-
 def _test_entry(out: Path, img: RealImage, index: int, label: PlateLabel, frame: Image) -> dict[str, Any]:
     """Save a held-out crop and describe where its plate is inside it."""
     fh, fw = frame.shape[:2]
     plate = label.pixel_box(fw, fh)
     left, top, _, _ = padded_box(plate, fw, fh)
-    path = out / "test_crops" / f"{_crop_name(img, index)}.jpg"
+    path = out / "test_crops" / f"{crop_name(img, index)}.jpg"
     cv2.imwrite(str(path), crop_plate(frame, plate).pixels, [cv2.IMWRITE_JPEG_QUALITY, 95])
     box = [round(plate[0] - left, 2), round(plate[1] - top, 2), round(plate[2] - left, 2), round(plate[3] - top, 2)]
     plate_info = {"text": label.text, "box": box, "country": label.country, "source": img.source, "note": label.note}
@@ -533,7 +536,7 @@ def _train_crop(out: Path, img: RealImage, index: int, label: PlateLabel, frame:
     boxes = segment_characters(crop, label.text, label.rows, inside)
     if boxes is None:
         return False
-    name = _crop_name(img, index)
+    name = crop_name(img, index)
     write_crop(out, name, crop, boxes)
     write_reframed(out, name, frame, plate, boxes, origin=(cut.x0, cut.y0))
     return True

@@ -22,7 +22,7 @@ from pathlib import Path
 import cv2
 
 from edge.training.reframe import write_crop, write_reframed
-from edge.training.sources import labelled_crops, load_real_images, reader_test_texts
+from edge.training.sources import crop_name, labelled_crops, load_real_images, reader_test_texts
 from edge.vision.crop import crop_plate
 from edge.vision.onnx_model import OnnxModel
 from edge.vision.reader import CharacterReader
@@ -54,7 +54,7 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
     (out / "labels").mkdir(parents=True, exist_ok=True)
     counts = {"tried": 0, "matched": 0, "corrected": 0, "reframed": 0}
     for img, index, label in labelled_crops(images):
-        name = f"{img.source}__{img.split}__{img.image.stem}__{index}"
+        name = crop_name(img, index)
         if label.text in held_out or name in already:
             continue
         frame = cv2.imread(str(img.image))

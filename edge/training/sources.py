@@ -68,6 +68,11 @@ def source_named(source: str, name: str) -> str:
     return f"{source}{SOURCE_MARK}{name}"
 
 
+def crop_name(img: RealImage, index: int) -> str:
+    """The file name (without suffix) of the crop of ``img``'s plate number ``index``, in the reader's sets."""
+    return source_named(img.source, f"{img.split}__{img.image.stem}__{index}")
+
+
 def from_source(path: Path | str, source: str) -> bool:
     """Whether a training file (``source_named``, possibly packed as ``000123_<name>``) comes from ``source``."""
     name = Path(path).name

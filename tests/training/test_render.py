@@ -166,7 +166,12 @@ def test_write_scene_set_keeps_real_plates_and_adds_rendered_ones(tmp_path: Path
     photo.parent.mkdir(parents=True)
     cv2.imwrite(str(photo), rng.integers(30, 220, (360, 640, 3), dtype=np.uint8))
     real = RealImage("test", photo, "g", "train", (PlateLabel((0.5, 0.8, 0.1, 0.05), "", 1, "", ""),))
+    stale = tmp_path / "scenes" / "images" / "scene1_000099.jpg"  # a scene of an earlier, larger set
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old")
     assert write_scene_set(tmp_path / "scenes", 6, 1, [real]) == 6
+    names = sorted(p.name for p in (tmp_path / "scenes" / "images").iterdir())
+    assert names == [f"test__scene1_{k:06d}.jpg" for k in range(6)]  # named after the photo's set; the old gone
     for label in sorted((tmp_path / "scenes" / "labels").glob("*.txt")):
         rows = [list(map(float, line.split())) for line in label.read_text().splitlines()]
         image = cv2.imread(str(label.parent.parent / "images" / f"{label.stem}.jpg"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from pathlib import Path
 
@@ -29,9 +30,13 @@ def _yolo_line(cls: int, box: PixelBox, w: int, h: int) -> str:
 
 
 def _prepare(out: Path) -> tuple[Path, Path]:
+    """Empty ``images`` and ``labels`` folders: a set is written anew, so no file of an earlier one (named
+    otherwise, or beyond the new count) is trained on."""
     images, labels = out / "images", out / "labels"
-    images.mkdir(parents=True, exist_ok=True)
-    labels.mkdir(parents=True, exist_ok=True)
+    for folder in (images, labels):
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
     return images, labels
 
 
