@@ -9,18 +9,18 @@ plus carried paths) must stay under 64 MiB. The bundle holds:
 * ``stubs/polars``: a stand-in for polars, which ultralytics imports only to read its results.csv
   back into the checkpoint (the real wheel is 35 MB);
 * ``yolo/Ultralytics/Arial.ttf``: the font ultralytics would otherwise download;
-* ``job.sh``: installs the wheels, points the packed sets at where they lie, trains both models at
-  once (``edge.training.pipeline train``, the recipe of ``make models``) within ``HOURS`` each, and
-  copies the best and last checkpoints, logs and results tables to ``$OUT``, also when ``LIMIT_S`` cut a training
-  short (the ONNX files are exported back here).
+* ``job.sh``: installs the wheels, points the packed sets at where they lie, runs the trainings of ``JOBS``
+  at once (default both models, ``edge.training.pipeline train``, the recipe of ``make models``) within
+  ``HOURS`` each, and puts each one's best and last checkpoints, log and results table into
+  ``$OUT/<run>.tar``, also when ``LIMIT_S`` cut a training short (the ONNX files are exported back here).
 
 The bundle is written loose into a staging folder (``build/gpu-bundle``), then archived as the one file
 ``.gpu/bundle.tar.gz``: the device counts a travelling tree with an overhead per file, and 19,422 loose
 files of 63.4 MiB were refused as over 64 MiB, while the archive of them travelled.
 
 On the GPU machine, with ``.gpu`` carried: ``tar xzf .gpu/bundle.tar.gz && bash .gpu/job.sh``; back here,
-copy the checkpoints into ``models/checkpoints/`` and run ``python -m edge.training.pipeline export``
-(see models/README.md).
+unpack each ``<run>.tar``, copy the checkpoints into ``models/checkpoints/`` and run ``python -m
+edge.training.pipeline export`` (see models/README.md).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
 # JOBS lists the trainings, run at once: a model name trains it with its recipe; <model>@<size> is a trial at
 # another input size (pipeline train --imgsz), run and checkpoint named <model>-<size>; detector~<source>
 # trains a detector from nothing without that source (--without), named detector-without-<source>.
-mkdir -p "$OUT/checkpoints"
+mkdir -p "$OUT"
 JOBS="${JOBS:-detector reader}"
 for job in $JOBS; do
     model="$job"
@@ -98,21 +98,33 @@ for job in $JOBS; do
         *~*) model="${job%~*}"; run="$model-without-${job#*~}"; extra=(--without "${job#*~}") ;;
     esac
     (
+        stage=".gpu/out/$run"
+        mkdir -p "$stage/checkpoints"
         timeout --kill-after=15 "${LIMIT_S:-0}" python -m edge.training.pipeline train --no-export \\
             --build .gpu/build --device "$DEVICE" --hours "$HOURS" --workers "$WORKERS" --models "$model" \\
-            "${extra[@]}" --patience "${PATIENCE:-30}" > "$OUT/$run.log" 2>&1
-        echo "training $run ended: $?" >> "$OUT/$run.log"
-        cp ".gpu/build/runs/$run/weights/best.pt" "$OUT/checkpoints/$run.pt"
-        cp ".gpu/build/runs/$run/weights/last.pt" "$OUT/checkpoints/$run-last.pt"
-        cp ".gpu/build/runs/$run/results.csv" "$OUT/$run-results.csv"
+            "${extra[@]}" --patience "${PATIENCE:-30}" > "$stage/$run.log" 2>&1
+        echo "training $run ended: $?" >> "$stage/$run.log"
+        weights=".gpu/build/runs/$run/weights"
+        cp "$weights/best.pt" "$stage/checkpoints/$run.pt"
+        cp ".gpu/build/runs/$run/results.csv" "$stage/$run-results.csv"
+        # One file of at most 16 MiB comes back per job: a checkpoint cut short by LIMIT_S still holds its
+        # optimizer (about twice the size), so the last epoch's travels only when both fit.
+        if [ -f "$weights/last.pt" ] && [ $(( $(stat -c %s "$weights/best.pt") + $(stat -c %s "$weights/last.pt") )) \\
+                -lt $(( 15 * 1048576 )) ]; then
+            cp "$weights/last.pt" "$stage/checkpoints/$run-last.pt"
+        else
+            echo "last.pt not sent back: with best.pt it would pass 15 MiB" >> "$stage/$run.log"
+        fi
+        tar cf "$OUT/$run.tar" -C "$stage" .
     ) &
 done
 wait
-# Four files per job come back (at most eight may): best and last checkpoints, log and results table.
-for log in "$OUT"/*.log; do
+# One archive per job comes back (at most eight files may): its best and last checkpoints, log and results
+# table; at home: for t in <files_at>/*.tar; do tar xf "$t" -C <folder>; done
+for log in .gpu/out/*/*.log; do
     tail -n 5 "$log"
 done
-ls -l "$OUT" "$OUT/checkpoints"
+ls -l "$OUT"
 '''
 
 

@@ -85,8 +85,8 @@ def test_bundle_job_script_is_valid_bash_that_trains_both_models_on_the_device(
     assert text.count("edge.training.pipeline train") == 1 and 'JOBS="${JOBS:-detector reader}"' in text
     # Nothing is exported on the device, and a training cut short by LIMIT_S still sends its best checkpoint.
     assert "train --no-export" in text and 'timeout --kill-after=15 "${LIMIT_S:-0}"' in text
-    assert text.index("weights/best.pt") < text.index("wait\n")
-    assert text.index("weights/last.pt") < text.index("wait\n")
+    assert text.index('"$weights/best.pt"') < text.index("wait\n")
+    assert text.index('"$weights/last.pt"') < text.index("wait\n")
     assert '--patience "${PATIENCE:-30}"' in text
 
 
@@ -127,10 +127,41 @@ fi
     assert done.returncode == 0, done.stderr
     trainings = [line for line in calls_file.read_text().splitlines() if "pipeline train" in line]
     assert sorted(line.split("--workers 7 ")[1] for line in trainings) == sorted(calls)
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"{r}.tar" for r in runs)  # one file back per job
+    home = tmp_path / "home"
+    home.mkdir()
+    for run in runs:
+        subprocess.run(["tar", "xf", str(out / f"{run}.tar"), "-C", str(home)], check=True)
     expected = {f"{r}{suffix}" for r in runs for suffix in (".log", "-results.csv")}
     expected |= {f"checkpoints/{r}{suffix}" for r in runs for suffix in (".pt", "-last.pt")}
-    assert {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()} == expected
-    assert (out / "checkpoints" / f"{runs[-1]}.pt").read_text().strip() == runs[-1]
+    assert {str(p.relative_to(home)) for p in home.rglob("*") if p.is_file()} == expected
+    assert (home / "checkpoints" / f"{runs[-1]}.pt").read_text().strip() == runs[-1]
+    assert f"training {runs[-1]} ended: 0" in (home / f"{runs[-1]}.log").read_text()
+
+
+def test_job_script_leaves_an_oversized_last_checkpoint_behind(build: Path, tmp_path: Path,
+                                                              no_download: list[Path]) -> None:
+    """A training cut short keeps its optimizer in both checkpoints: together they would pass 16 MiB."""
+    repo = tmp_path / "device"
+    gpu_bundle.write_bundle(build, repo / ".gpu", "3.12", train_limit=None)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").write_text("""#!/bin/bash
+if [ "$2" = edge.training.pipeline ]; then
+    mkdir -p .gpu/build/runs/reader/weights
+    head -c 9000000 /dev/zero > .gpu/build/runs/reader/weights/best.pt
+    head -c 9000000 /dev/zero > .gpu/build/runs/reader/weights/last.pt
+    echo epoch > .gpu/build/runs/reader/results.csv
+fi
+""")
+    (bin_dir / "python").chmod(0o755)
+    out = tmp_path / "out"
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "OUT": str(out), "JOBS": "reader"}
+    done = subprocess.run(["bash", ".gpu/job.sh"], cwd=repo, env=env, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    listing = subprocess.run(["tar", "tf", str(out / "reader.tar")], capture_output=True, text=True, check=True)
+    assert "./checkpoints/reader.pt" in listing.stdout.split() and "reader-last.pt" not in listing.stdout
+    assert (out / "reader.tar").stat().st_size < 16 * 1024 * 1024
 
 
 def test_polars_stand_in_fails_the_way_ultralytics_expects(build: Path, tmp_path: Path,
