@@ -15,17 +15,21 @@ from tests.training.tiny_onnx import write_tiny_detector
 IMAGES = Path(__file__).resolve().parents[1] / "images"
 
 
+Trained = tuple[list[train.TrainJob], list[tuple[str, ...]]]
+
+
 @pytest.fixture
-def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], list[tuple[str, ...]]]:
-    """Training itself (ultralytics) is replaced: it writes a best checkpoint named after its job."""
-    jobs: list[str] = []
+def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Trained:
+    """Training itself (ultralytics) is replaced: it records the job and writes a best checkpoint holding
+    the run's name; exports are recorded."""
+    jobs: list[train.TrainJob] = []
     exported: list[tuple[str, ...]] = []
 
     def fake_train(job: train.TrainJob) -> Path:
-        best = tmp_path / "runs" / job.name / "best.pt"
+        best = tmp_path / "runs" / job.run_name / "best.pt"
         best.parent.mkdir(parents=True, exist_ok=True)
-        best.write_bytes(job.name.encode())
-        jobs.append(job.name)
+        best.write_bytes(job.run_name.encode())
+        jobs.append(job)
         return best
 
     monkeypatch.setattr(train, "train", fake_train)
@@ -34,17 +38,17 @@ def trained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str],
     return jobs, exported
 
 
-def test_train_keeps_each_best_checkpoint_and_exports_it(tmp_path: Path, trained: tuple[list[str], list]) -> None:
+def test_train_keeps_each_best_checkpoint_and_exports_it(tmp_path: Path, trained: Trained) -> None:
     jobs, exported = trained
     pipeline.train_and_export(tmp_path / "build", "cpu", 0.01, 1)
-    assert jobs == ["detector", "reader"] and exported == [("detector",), ("reader",)]
+    assert [j.name for j in jobs] == ["detector", "reader"] and exported == [("detector",), ("reader",)]
     assert (tmp_path / "checkpoints" / "reader.pt").read_bytes() == b"reader"
 
 
-def test_train_without_export_keeps_the_checkpoint_only(tmp_path: Path, trained: tuple[list[str], list]) -> None:
+def test_train_without_export_keeps_the_checkpoint_only(tmp_path: Path, trained: Trained) -> None:
     jobs, exported = trained
     pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("detector",), export=False)
-    assert jobs == ["detector"] and exported == []
+    assert [j.name for j in jobs] == ["detector"] and exported == []
     assert (tmp_path / "checkpoints" / "detector.pt").read_bytes() == b"detector"
 
 
@@ -64,21 +68,9 @@ def test_train_passes_the_patience_to_each_job(tmp_path: Path, monkeypatch: pyte
     assert seen == [("detector", 0), ("reader", 0), ("reader", 30)]
 
 
-def test_a_size_trial_keeps_its_own_checkpoint_and_exports_nothing(tmp_path: Path,
+def test_a_size_trial_keeps_its_own_checkpoint_and_exports_nothing(tmp_path: Path, trained: Trained,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[train.TrainJob] = []
-    exported: list[tuple[str, ...]] = []
-
-    def fake_train(job: train.TrainJob) -> Path:
-        seen.append(job)
-        best = tmp_path / "runs" / job.run_name / "best.pt"
-        best.parent.mkdir(parents=True, exist_ok=True)
-        best.write_bytes(job.run_name.encode())
-        return best
-
-    monkeypatch.setattr(train, "train", fake_train)
-    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
-    monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+    seen, exported = trained
     detector, reader = pipeline.RECIPES
     monkeypatch.setattr(pipeline, "RECIPES", (detector, dataclasses.replace(reader, rect=True)))
     pipeline.train_and_export(tmp_path / "build", "0", 0.01, 1, ("reader",), imgsz=320)
@@ -108,20 +100,8 @@ def _detector_set(build: Path, names: list[str]) -> None:
 
 
 def test_a_source_left_out_trains_a_detector_from_nothing_and_exports_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    seen: list[train.TrainJob] = []
-    exported: list[tuple[str, ...]] = []
-
-    def fake_train(job: train.TrainJob) -> Path:
-        seen.append(job)
-        best = tmp_path / "runs" / job.run_name / "best.pt"
-        best.parent.mkdir(parents=True, exist_ok=True)
-        best.write_bytes(job.run_name.encode())
-        return best
-
-    monkeypatch.setattr(train, "train", fake_train)
-    monkeypatch.setattr(pipeline, "CHECKPOINTS", tmp_path / "checkpoints")
-    monkeypatch.setattr(pipeline, "export_checkpoints", lambda names, note: exported.append(names))
+        tmp_path: Path, trained: Trained, caplog: pytest.LogCaptureFixture) -> None:
+    seen, exported = trained
     build = tmp_path / "build"
     _detector_set(build, ["ro-dashcam__a.jpg", "us-roboflow__b.jpg", "scene2_000001.jpg"])
     argv = ["train", "--build", str(build), "--models", "detector", "--without", "ro-dashcam"]
