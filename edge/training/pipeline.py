@@ -265,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
             train_and_export(args.build, args.device, args.hours, args.workers, tuple(args.models),
                              export=not args.no_export, patience=args.patience, imgsz=args.imgsz,
                              without=args.without)
-    except (FileNotFoundError, ModelError, LeaveOutError) as exc:  # a missing data set, checkpoint or model: say which
+    except (FileNotFoundError, ModelError, LeaveOutError) as exc:  # a missing set, checkpoint, model or source
         log.error("%s failed: %s", args.step, exc)
         return 1
     return 0
