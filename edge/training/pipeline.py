@@ -197,6 +197,25 @@ def export_checkpoints(names: tuple[str, ...] = MODEL_NAMES, note: str = "traine
                dynamic=recipe.dynamic_input)
 
 
+def export_trial(name: str, checkpoint: Path, to: Path) -> Path:
+    """Export a trial checkpoint (``reader-320.pt``, ``detector-without-ro-dashcam.pt``) as the ``name`` model,
+    with its recipe's export size and input, into the folder ``to``, beside a link to the other shipped model:
+    ``CARWATCH_VISION__MODELS_DIR=<to> carwatch-edge eval ...`` then measures it with nothing else changed."""
+    from edge.training.train import export  # noqa: PLC0415
+
+    if not checkpoint.is_file():
+        raise FileNotFoundError(f"{checkpoint} is missing")
+    recipe = next(r for r in RECIPES if r.name == name)
+    to.mkdir(parents=True, exist_ok=True)
+    for other in (r for r in RECIPES if r.name != name):
+        link = to / other.onnx_name
+        if not link.exists():
+            link.symlink_to((MODELS / other.onnx_name).resolve())
+    version = f"{checkpoint.stem}-{dt.date.today().isoformat()}"
+    return export(checkpoint, to / recipe.onnx_name, recipe.export_imgsz, version, f"trial from {checkpoint.name}",
+                  dynamic=recipe.dynamic_input)
+
+
 def quantize_models(shared: Path, build: Path, names: tuple[str, ...] = MODEL_NAMES, count: int = 100) -> None:
     """Replace each float ``models/<onnx>`` shipped as INT8 (``ModelRecipe.int8``) with its INT8 copy; the
     float one can be exported again from the checkpoint. A model that is INT8 already is left as it is.
@@ -242,12 +261,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imgsz", type=int,
                         help="train: a trial at this input size instead of the recipe's, kept as <model>-<imgsz>.pt, "
                              "not exported")
+    parser.add_argument("--checkpoint", type=Path,
+                        help="export: this checkpoint instead of models/checkpoints/<model>.pt, into --to (one model)")
+    parser.add_argument("--to", type=Path, help="export --checkpoint: the folder to write it in, beside the other")
     parser.add_argument("--without", choices=SETS,
                         help="train: a detector from nothing without this source, kept as "
                              "detector-without-<source>.pt, not exported (recall on a source never seen)")
     args = parser.parse_args(argv)
     if args.without is not None and (args.imgsz is not None or args.models != ["detector"]):
         parser.error("--without trains the detector alone (--models detector), at its recipe's size")
+    if (args.checkpoint is None) != (args.to is None) or (args.checkpoint is not None and len(args.models) != 1):
+        parser.error("--checkpoint and --to go together, with one model (--models detector or reader)")
     if args.patience < 0:
         parser.error("--patience must be 0 (never stop early) or more")
     if args.imgsz is not None and (args.imgsz % 32 or not 32 <= args.imgsz <= 2048):
@@ -257,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.step == "data":
             build_detector_dataset(args.shared, args.build, args.scenes)
             build_reader_dataset(args.shared, args.build, args.rendered)
+        elif args.step == "export" and args.checkpoint is not None:
+            export_trial(args.models[0], args.checkpoint, args.to)
         elif args.step == "export":
             export_checkpoints(tuple(args.models))
         elif args.step == "quantize":

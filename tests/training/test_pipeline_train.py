@@ -175,3 +175,33 @@ def test_quantize_step_without_photos_or_model_fails_clearly(tmp_path: Path, mon
     assert "plate-detector.onnx" in caplog.text and "file not found" in caplog.text
     with pytest.raises(SystemExit):
         pipeline.main(["train", "--patience", "-1"])
+
+
+def test_a_trial_checkpoint_is_exported_beside_the_other_shipped_model(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Path, Path, int, str, bool]] = []
+
+    def fake_export(checkpoint: Path, out: Path, imgsz: int, version: str, note: str, *, dynamic: bool) -> Path:
+        calls.append((checkpoint, out, imgsz, version, dynamic))
+        return out
+
+    monkeypatch.setattr(train, "export", fake_export)
+    checkpoint = tmp_path / "detector-without-ro-dashcam.pt"
+    checkpoint.write_bytes(b"weights")
+    to = tmp_path / "trial"
+    assert pipeline.main(["export", "--models", "detector", "--checkpoint", str(checkpoint), "--to", str(to)]) == 0
+    ((got, out, imgsz, version, dynamic),) = calls
+    assert got == checkpoint and out == to / "plate-detector.onnx" and imgsz == pipeline.DETECTOR_IMGSZ and dynamic
+    assert version.startswith("detector-without-ro-dashcam-")
+    assert (to / "plate-reader.onnx").resolve() == (pipeline.MODELS / "plate-reader.onnx").resolve()  # the other
+    assert pipeline.main(["export", "--models", "detector", "--checkpoint", str(tmp_path / "no.pt"),
+                          "--to", str(to)]) == 1  # a missing checkpoint: said, nothing written
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("argv", [["--checkpoint", "x.pt"], ["--to", "there"],
+                                  ["--checkpoint", "x.pt", "--to", "there"]])  # the last: both models
+def test_a_trial_export_needs_its_folder_and_one_model(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        pipeline.main(["export", *argv])
+    assert stop.value.code == 2 and "--checkpoint and --to" in capsys.readouterr().err
