@@ -7,11 +7,11 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+from edge.training.pack import names_block, split_images
 from edge.training.sources import RealImage, detector_dev_photo, from_source, load_real_images, source_named
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 # Near-duplicate frames and augmented copies cost CPU time and teach little: keep a few per group.
 MAX_PER_GROUP = {"ro-dashcam": 6, "us-roboflow": 2}
 
@@ -74,28 +74,6 @@ class LeaveOutError(ValueError):
     """A source cannot be left out of a detector set: the set lacks a split, or holds none of its images."""
 
 
-def _yaml_entries(data_yaml: Path) -> dict[str, str]:
-    entries = {}
-    for line in data_yaml.read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in {"path", "train", "val"} and value.strip():
-            entries[key] = value.strip()
-    return entries
-
-
-def _split_images(data_yaml: Path, split: str) -> list[Path]:
-    """The images of a split, listed in a file (``make models-data``) or held in a folder (a packed set)."""
-    entries = _yaml_entries(data_yaml)
-    if split not in entries:
-        raise LeaveOutError(f"{data_yaml} has no {split}: line")
-    where = Path(entries[split])
-    if not where.is_absolute():
-        where = Path(entries.get("path", str(data_yaml.parent))) / where
-    if where.is_dir():
-        return sorted(p for p in where.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-    return [Path(line) for line in where.read_text().splitlines() if line.strip()]
-
-
 def leave_source_out(data_yaml: Path, source: str) -> Path:
     """Beside a detector set's ``data.yaml``, write ``data-without-<source>.yaml``: the same set without
     any photo of ``source``, nor any scene pasted on one (their names say their source, also packed), in
@@ -103,7 +81,10 @@ def leave_source_out(data_yaml: Path, source: str) -> Path:
     does on a whole source it never saw (``source-<name>.jsonl`` of ``edge.training.manifests``)."""
     lists = {}
     for split in ("train", "val"):
-        images = _split_images(data_yaml, split)
+        try:
+            images = split_images(data_yaml, split)
+        except ValueError as exc:
+            raise LeaveOutError(str(exc)) from exc
         kept = [p for p in images if not from_source(p, source)]
         if split == "train" and len(kept) == len(images):
             raise LeaveOutError(f"no training image of {source} in {data_yaml}: nothing to leave out")
@@ -111,8 +92,7 @@ def leave_source_out(data_yaml: Path, source: str) -> Path:
         listing.write_text("".join(f"{p.absolute()}\n" for p in kept))
         lists[split] = listing
         log.info("detector %s without %s: %d of %d images", split, source, len(kept), len(images))
-    text = data_yaml.read_text()
     out = data_yaml.parent / f"data-without-{source}.yaml"
     out.write_text(f"path: {data_yaml.parent.resolve()}\ntrain: {lists['train'].resolve()}\n"
-                   f"val: {lists['val'].resolve()}\n" + text[text.index("names:"):])
+                   f"val: {lists['val'].resolve()}\n" + names_block(data_yaml))
     return out

@@ -81,7 +81,7 @@ for set in detector reader; do
     python -m edge.training.pack ".gpu/build/$set/data.yaml" --root ".gpu/build/$set"
 done
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-# Each training runs under LIMIT_S seconds (0: no limit) and its best checkpoint is copied to $OUT as soon
+# Each training runs under LIMIT_S seconds (0: no limit) and its archive ($OUT/<run>.tar) is written as soon
 # as it stops, even when the limit cut it short; nothing is exported here (onnx may be missing, and
 # ultralytics would try to install it with no network): the checkpoints are exported back home.
 # JOBS lists the trainings, run at once: a model name trains it with its recipe; <model>@<size> is a trial at

@@ -26,15 +26,34 @@ def _label_for(image: Path) -> Path:
     return Path(*parts).with_suffix(".txt")
 
 
-def _read_list(data_yaml: Path, split: str) -> list[Path]:
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _yaml_entries(data_yaml: Path) -> dict[str, str]:
+    entries = {}
     for line in data_yaml.read_text().splitlines():
-        if line.startswith(f"{split}:"):
-            listing = Path(line.split(":", 1)[1].strip())
-            return [Path(p) for p in listing.read_text().splitlines() if p.strip()]
-    raise ValueError(f"{data_yaml} has no {split}: line")
+        key, _, value = line.partition(":")
+        if key in {"path", "train", "val"} and value.strip():
+            entries[key] = value.strip()
+    return entries
 
 
-def _names_block(data_yaml: Path) -> str:
+def split_images(data_yaml: Path, split: str) -> list[Path]:
+    """The images of a split, listed in a file (``make models-data``) or held in a folder (a packed set,
+    relative to its ``path``); a ValueError when the yaml names no such split."""
+    entries = _yaml_entries(data_yaml)
+    if split not in entries:
+        raise ValueError(f"{data_yaml} has no {split}: line")
+    where = Path(entries[split])
+    if not where.is_absolute():
+        where = Path(entries.get("path", str(data_yaml.parent))) / where
+    if where.is_dir():
+        return sorted(p for p in where.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    return [Path(line) for line in where.read_text().splitlines() if line.strip()]
+
+
+def names_block(data_yaml: Path) -> str:
+    """The ``names:`` block that ends a data.yaml."""
     text = data_yaml.read_text()
     return text[text.index("names:"):]
 
@@ -45,7 +64,7 @@ def pack(data_yaml: Path, out: Path, max_side: int, quality: int, limits: dict[s
         shutil.rmtree(out)
     written: dict[str, int] = {}
     for split in ("train", "val"):
-        images = _read_list(data_yaml, split)
+        images = split_images(data_yaml, split)
         limit = limits.get(split)
         if limit is not None and limit < len(images):
             images = sorted(random.Random(0).sample(images, limit))
@@ -69,7 +88,7 @@ def pack(data_yaml: Path, out: Path, max_side: int, quality: int, limits: dict[s
             count += 1
         written[split] = count
     (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\n"
-                                   + _names_block(data_yaml))
+                                   + names_block(data_yaml))
     log.info("packed %s: %s", out, written)
     return written
 

@@ -36,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.training.reframe import CharBox, write_crop, write_reframed
+from edge.training.set_folders import fresh_folders
 from edge.training.sources import (
     PlateLabel,
     RealImage,
@@ -556,15 +557,6 @@ def _nested(counter: Counter[str]) -> dict[str, dict[str, int]]:
     return nested
 
 
-def _fresh(out: Path) -> None:
-    """Create the output folders and empty them of an earlier run's crops and labels."""
-    for sub in ("images", "labels", "test_crops"):
-        (out / sub).mkdir(parents=True, exist_ok=True)
-        for old in (out / sub).iterdir():
-            if old.is_file() and old.suffix in (".jpg", ".txt"):
-                old.unlink()
-
-
 def _summary(counts: dict[str, Counter[str]], test_crops: int, train_texts: int, start: float) -> dict[str, Any]:
     per_source = _nested(counts["per_source"])
     return {
@@ -588,7 +580,7 @@ def write_real_reader_set(shared: Path, out: Path) -> dict[str, Any]:
     start = time.monotonic()
     images = load_real_images(shared)
     held_out = reader_test_texts(images)
-    _fresh(out)
+    fresh_folders(out, ("images", "labels", "test_crops"))
     counts: dict[str, Counter[str]] = {"per_source": Counter(), "per_country": Counter()}
     manifest, train_texts = [], set()
     for img, index, label in labelled_crops(images):

@@ -22,6 +22,7 @@ from pathlib import Path
 import cv2
 
 from edge.training.reframe import write_crop, write_reframed
+from edge.training.set_folders import fresh_folders
 from edge.training.sources import crop_name, labelled_crops, load_real_images, reader_test_texts
 from edge.vision.crop import crop_plate
 from edge.vision.onnx_model import OnnxModel
@@ -45,13 +46,14 @@ def read_fits_label(read: str, label: str, names: Sequence[str], max_corrections
 
 def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: Path | None = None) -> dict[str, int]:
     """Write YOLO crops whose reader text is the label or differs only in names (``read_fits_label``), with
-    the label's classes; ``skip`` holds already boxed crops."""
+    the label's classes; ``skip`` holds already boxed crops. ``out/images`` and ``out/labels`` are emptied first."""
+    if skip is not None and skip.resolve() == out.resolve():
+        raise ValueError(f"{out} is the folder of boxed crops to skip: write the self-labelled ones elsewhere")
     reader = CharacterReader(OnnxModel(reader_model, threads=2))
     images = load_real_images(shared)
     held_out = reader_test_texts(images)
     already = {p.stem for p in (skip / "labels").glob("*.txt")} if skip else set()
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (out / "labels").mkdir(parents=True, exist_ok=True)
+    fresh_folders(out)
     counts = {"tried": 0, "matched": 0, "corrected": 0, "reframed": 0}
     for img, index, label in labelled_crops(images):
         name = crop_name(img, index)
@@ -74,16 +76,20 @@ def write_self_labelled_set(shared: Path, reader_model: Path, out: Path, skip: P
     return counts
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description="Real character boxes from the reader where it reads the label (up to two names corrected).")
     parser.add_argument("out", type=Path)
     parser.add_argument("--shared", type=Path, default=Path("../shared/datasets"))
     parser.add_argument("--reader", type=Path, default=Path("models/plate-reader.onnx"))
     parser.add_argument("--skip", type=Path, help="a real_chars output folder whose crops are already boxed")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    log.info("self-labelled crops: %s", write_self_labelled_set(args.shared, args.reader, args.out, args.skip))
+    try:
+        counts = write_self_labelled_set(args.shared, args.reader, args.out, args.skip)
+    except ValueError as exc:  # --skip is OUT
+        parser.error(f"--skip: {exc}")
+    log.info("self-labelled crops: %s", counts)
 
 
 if __name__ == "__main__":

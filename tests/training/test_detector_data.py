@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from edge.training.detector_data import LeaveOutError, leave_source_out, write_detector_dataset
-from edge.training.pack import pack
+from edge.training.pack import pack, split_images
 from edge.training.sources import detector_dev_photo, from_source, load_real_images, source_named
 
 IMAGES = Path(__file__).resolve().parents[1] / "images"
@@ -75,8 +75,4 @@ def test_a_source_left_out_is_in_neither_training_nor_validation(tmp_path: Path,
 
 def _listed(data: Path, split: str) -> list[str]:
     """The image file names of a split, whether listed in a file or held in a folder (packed)."""
-    line = next(x for x in data.read_text().splitlines() if x.startswith(f"{split}:"))
-    where = Path(line.split(":", 1)[1].strip())
-    where = where if where.is_absolute() else data.parent / where
-    paths = sorted(where.iterdir()) if where.is_dir() else [Path(x) for x in where.read_text().split()]
-    return [p.name for p in paths]
+    return [p.name for p in split_images(data, split)]

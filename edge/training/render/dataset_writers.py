@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from edge.training.render.plate_types import EffectConfig
 from edge.training.render.random_draws import chance, pick
 from edge.training.render.reader_samples import reader_sample
 from edge.training.render.scene_composition import compose_scene, photo_boxes
+from edge.training.set_folders import fresh_folders
 from edge.training.sources import RealImage, source_named
 
 log = logging.getLogger(__name__)
@@ -29,24 +29,13 @@ def _yolo_line(cls: int, box: PixelBox, w: int, h: int) -> str:
     return f"{cls} {(x1 + x2) / 2 / w:.6f} {(y1 + y2) / 2 / h:.6f} {(x2 - x1) / w:.6f} {(y2 - y1) / h:.6f}\n"
 
 
-def _prepare(out: Path) -> tuple[Path, Path]:
-    """Empty ``images`` and ``labels`` folders: a set is written anew, so no file of an earlier one (named
-    otherwise, or beyond the new count) is trained on."""
-    images, labels = out / "images", out / "labels"
-    for folder in (images, labels):
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
-    return images, labels
-
-
 def write_reader_set(out: Path, count: int, seed: int, backgrounds: list[Path],
                      config: EffectConfig | None = None) -> int:
     """Write ``count`` reader crops in YOLO layout (``out/images/*.jpg``, ``out/labels/*.txt``, classes
     index CHARSET). Most are set into patches of the ``backgrounds`` photos, the rest into textures."""
     rng = np.random.default_rng(seed)
     fonts = FontSet.find()
-    images, labels = _prepare(out)
+    images, labels = fresh_folders(out)
     photo: Image8 | None = None
     start = time.monotonic()
     for i in range(count):
@@ -71,7 +60,7 @@ def write_scene_set(out: Path, count: int, seed: int, backgrounds: list[RealImag
         raise ValueError("no train photos to paste plates into")
     rng = np.random.default_rng(seed)
     fonts, cfg = FontSet.find(), config or EffectConfig()
-    images, labels = _prepare(out)
+    images, labels = fresh_folders(out)
     written, start = 0, time.monotonic()
     for _ in range(count * 5):
         if written >= count:
