@@ -35,11 +35,17 @@ READER_IMGSZ = 256
 # Real crops are few and matter most: each plate is already listed 1 + reframe.REFRAMES times (cut from its
 # label and from moved boxes), so each image is listed once.
 REAL_REPEAT = 1
+SWAPPED = 0  # glyph-swapped real crops for the reader (--swapped)
 MIN_REAL_VAL = 50  # real validation crops needed to pick the reader's best epoch on real crops alone
 
 
-def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1) -> Path:
-    """Rendered plates plus real crops; a tenth of the real plates (by text) validate."""
+def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1, swapped: int = 0) -> Path:
+    """Rendered plates plus real crops; a tenth of the real plates (by text) validate.
+
+    With ``swapped``, also that many training crops with some characters swapped for real glyphs of
+    other training crops (``edge.training.glyph_swap``): real-looking plates with texts never seen.
+    """
+    from edge.training.glyph_swap import write_swapped_set  # noqa: PLC0415
     from edge.training.real_chars import write_real_reader_set  # noqa: PLC0415
     from edge.training.render import write_reader_set  # noqa: PLC0415
 
@@ -60,7 +66,9 @@ def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1
         self_train, self_val = split_real_crops(out / "self")
         real_train += self_train
         real_val += self_val
+    log.info("glyph-swapped crops: %s", write_swapped_set(real_train, out / "swapped", swapped, seed + 2))
     train, val = reader_lists(train, val, real_train, real_val)
+    train += sorted((out / "swapped" / "images").glob("*.jpg"))
     return _write_yaml(out, train, val, dict(enumerate(CHARSET)))
 
 
@@ -250,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--build", type=Path, default=Path("build"))
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--rendered", type=int, default=3000, help="rendered plates for the reader")
+    parser.add_argument("--swapped", type=int, default=SWAPPED,
+                        help="real reader crops with characters swapped for glyphs of other crops")
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
@@ -274,13 +284,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--checkpoint and --to go together, with one model (--models detector or reader)")
     if args.patience < 0:
         parser.error("--patience must be 0 (never stop early) or more")
+    if args.swapped < 0:
+        parser.error("--swapped must be 0 (none) or more")
     if args.imgsz is not None and (args.imgsz % 32 or not 32 <= args.imgsz <= 2048):
         parser.error("--imgsz must be a multiple of 32 from 32 to 2048")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         if args.step == "data":
             build_detector_dataset(args.shared, args.build, args.scenes)
-            build_reader_dataset(args.shared, args.build, args.rendered)
+            build_reader_dataset(args.shared, args.build, args.rendered, swapped=args.swapped)
         elif args.step == "export" and args.checkpoint is not None:
             export_trial(args.models[0], args.checkpoint, args.to)
         elif args.step == "export":

@@ -143,6 +143,24 @@ def test_reader_lists_keep_rendered_validation_when_real_crops_are_too_few() -> 
     assert val_list == rendered_val + real_val
 
 
+def test_data_step_passes_the_glyph_swapped_count_to_the_reader_set(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[str, int]] = []
+    monkeypatch.setattr(pipeline, "build_detector_dataset",
+                        lambda shared, build, scenes: built.append(("detector", scenes)))
+    monkeypatch.setattr(pipeline, "build_reader_dataset",
+                        lambda shared, build, rendered, swapped: built.append(("reader", swapped)))
+    assert pipeline.main(["data", "--build", str(tmp_path), "--swapped", "7", "--scenes", "3"]) == 0
+    assert pipeline.main(["data", "--build", str(tmp_path)]) == 0
+    assert built == [("detector", 3), ("reader", 7), ("detector", 600), ("reader", pipeline.SWAPPED)]
+
+
+def test_a_negative_glyph_swapped_count_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        pipeline.main(["data", "--swapped", "-1"])
+    assert "--swapped must be 0" in capsys.readouterr().err
+
+
 def test_quantize_step_replaces_the_detector_once_and_keeps_the_reader_float(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     models = tmp_path / "models"
