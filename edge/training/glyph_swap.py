@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.training.pack import label_for
 from edge.training.reframe import write_crop
 from edge.training.set_folders import fresh_folders
 from edge.vision.charset import CHARSET
@@ -42,7 +43,7 @@ MIN_HEIGHT = 8  # boxes shorter than this (pixels) are too small to cut a glyph 
 MIN_CONTRAST = 25.0  # grey levels between ink and background below which a patch is no clear character
 MIN_INK, MAX_INK = 0.1, 0.7  # share of a glyph's patch that may be ink
 MIN_SNR = 5.0  # a glyph's ink must stand this many noise deviations off its background
-MIN_SCALE = 0.6  # a glyph at least this tall, relative to the box it replaces, is preferred (less upscaling)
+MIN_SCALE = 0.6  # a glyph must be at least this tall, relative to the box it replaces (less upscaling)
 MAX_NOISE = 8.0  # most grey noise added to a pasted glyph
 BLUR_STEPS = (0.0, 0.5, 0.8, 1.2, 1.7, 2.3)  # Gaussian sigmas tried to make a glyph as soft as its new plate
 SWAPS = (1, 2, 3)  # how many characters of a crop are swapped, drawn evenly
@@ -69,7 +70,10 @@ class Glyph:
 
     image: Path
     box: GlyphBox
-    source: str
+
+    @property
+    def source(self) -> str:
+        return source_of(self.image)
 
 
 def source_of(image: Path) -> str:
@@ -78,22 +82,23 @@ def source_of(image: Path) -> str:
 
 
 def read_boxes(label: Path, width: int, height: int) -> list[GlyphBox]:
-    """The YOLO label file of a crop as pixel boxes."""
+    """The YOLO label file of a crop as pixel boxes; a malformed line raises ``ValueError`` naming the file."""
     boxes = []
-    for line in label.read_text().splitlines():
+    for number, line in enumerate(label.read_text().splitlines(), 1):
         if not line.strip():
             continue
-        cls, cx, cy, w, h = line.split()
-        x1 = round((float(cx) - float(w) / 2) * width)
-        y1 = round((float(cy) - float(h) / 2) * height)
-        x2 = round((float(cx) + float(w) / 2) * width)
-        y2 = round((float(cy) + float(h) / 2) * height)
-        boxes.append(GlyphBox(int(cls), max(0, x1), max(0, y1), min(width, x2), min(height, y2)))
+        try:
+            cls_text, *rest = line.split()
+            cls = int(cls_text)
+            cx, cy, w, h = (float(v) for v in rest)
+        except ValueError as exc:
+            raise ValueError(f"{label}:{number}: not a YOLO label line ({line[:60]!r})") from exc
+        x1 = round((cx - w / 2) * width)
+        y1 = round((cy - h / 2) * height)
+        x2 = round((cx + w / 2) * width)
+        y2 = round((cy + h / 2) * height)
+        boxes.append(GlyphBox(cls, max(0, x1), max(0, y1), min(width, x2), min(height, y2)))
     return boxes
-
-
-def _label_of(image: Path) -> Path:
-    return image.parent.parent / "labels" / f"{image.stem}.txt"
 
 
 def _grown(box: GlyphBox, width: int, height: int) -> tuple[int, int, int, int, int, int]:
@@ -226,16 +231,12 @@ class GlyphBank:
             if pixels is None:
                 raise ValueError(f"cannot read {image}")
             self._pixels[image] = pixels
-            self._boxes[image] = read_boxes(_label_of(image), pixels.shape[1], pixels.shape[0])
+            self._boxes[image] = read_boxes(label_for(image), pixels.shape[1], pixels.shape[0])
             for box in self._boxes[image]:
                 if box.y2 - box.y1 >= MIN_HEIGHT:
-                    glyph = Glyph(image, box, source_of(image))
+                    glyph = Glyph(image, box)
                     self._by_source[glyph.source][box.cls].append(glyph)
                     self._by_class[box.cls].append(glyph)
-
-    @property
-    def crops(self) -> list[Path]:
-        return list(self._pixels)
 
     def __len__(self) -> int:
         return sum(len(glyphs) for glyphs in self._by_class.values())

@@ -18,7 +18,7 @@ import cv2
 log = logging.getLogger(__name__)
 
 
-def _label_for(image: Path) -> Path:
+def label_for(image: Path) -> Path:
     """The ultralytics convention: the last ``/images/`` becomes ``/labels/``, the suffix ``.txt``."""
     parts = list(image.parts)
     index = len(parts) - 1 - parts[::-1].index("images")
@@ -82,7 +82,7 @@ def pack(data_yaml: Path, out: Path, max_side: int, quality: int, limits: dict[s
                 image = cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
             name = f"{i:06d}_{image_path.stem}"  # the listing's order, and the name that says its source
             cv2.imwrite(str(out / "images" / split / f"{name}.webp"), image, [cv2.IMWRITE_WEBP_QUALITY, quality])
-            label = _label_for(image_path)
+            label = label_for(image_path)
             target = out / "labels" / split / f"{name}.txt"
             target.write_text(label.read_text() if label.exists() else "")
             count += 1

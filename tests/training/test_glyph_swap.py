@@ -155,6 +155,14 @@ def test_no_count_or_no_crops_writes_nothing_and_clears_an_old_set(tmp_path: Pat
     assert write_swapped_set(crops, out, count=0)["written"] == 0
 
 
+def test_a_malformed_label_line_is_named(tmp_path: Path) -> None:
+    crop = _write(tmp_path / "real", "ro-dashcam__train__a__0", "B08")
+    label = tmp_path / "real" / "labels" / f"{crop.stem}.txt"
+    label.write_text("11 0.5 0.5 0.1 0.4\nB 0.5 0.5 0.1\n")
+    with pytest.raises(ValueError, match=r"a__0\.txt:2: not a YOLO label line"):
+        GlyphBank([crop])
+
+
 def test_an_unreadable_crop_is_named(tmp_path: Path) -> None:
     crop = _write(tmp_path / "real", "ro-dashcam__train__a__0", "B08XHK")
     crop.write_bytes(b"not a jpeg")
