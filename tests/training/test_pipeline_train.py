@@ -172,7 +172,7 @@ def test_quantize_step_replaces_the_detector_once_and_keeps_the_reader_float(
     monkeypatch.setattr(pipeline, "MODELS", models)
     monkeypatch.setattr(quantize, "calibration_photos", lambda shared, count: photos)  # no ../shared here
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")
-    assert OnnxModel(models / "plate-detector.onnx").info.version == "tiny-1-int8"
+    assert OnnxModel(models / "plate-detector.onnx").info.version == f"tiny-1{quantize.VERSION_SUFFIX}"
     assert (models / "plate-reader.onnx").read_bytes() == reader  # the reader ships in float
     first = (models / "plate-detector.onnx").read_bytes()
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")  # INT8 already: kept as it is

@@ -12,7 +12,7 @@ import numpy as np
 import onnx
 import pytest
 
-from edge.training.quantize import HEAD_PREFIX, blobs, folder_images, main, quantize
+from edge.training.quantize import HEAD_PREFIX, VERSION_SUFFIX, WEIGHT_RANGE, blobs, folder_images, main, quantize
 from edge.vision.errors import ModelError
 from edge.vision.onnx_model import OnnxModel
 from tests.training.tiny_onnx import write_tiny_detector
@@ -29,6 +29,16 @@ def _weights_quantized(model: onnx.ModelProto, node_prefix: str) -> int:
                if n.op_type == "Conv" and n.name.startswith(node_prefix) and n.input[1] in dequantized)
 
 
+def _int8_weight_range(model: onnx.ModelProto) -> tuple[int, int]:
+    """Smallest and largest value of the 8-bit weights that DequantizeLinear nodes read."""
+    initializers = {t.name: t for t in model.graph.initializer}
+    values = [onnx.numpy_helper.to_array(initializers[n.input[0]]) for n in model.graph.node
+              if n.op_type == "DequantizeLinear" and n.input[0] in initializers
+              and initializers[n.input[0]].data_type == onnx.TensorProto.INT8]
+    assert values, "no 8-bit weights"
+    return min(int(v.min()) for v in values), max(int(v.max()) for v in values)
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("quantize")
@@ -39,12 +49,19 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_the_int8_copy_keeps_the_metadata_and_the_head_in_float(models: tuple[Path, Path]) -> None:
     source, target = models
     float_info, int8_info = OnnxModel(source).info, OnnxModel(target).info
-    assert int8_info.version == "tiny-1-int8"
+    assert int8_info.version == f"tiny-1{VERSION_SUFFIX}"
     assert int8_info.names == float_info.names == ("plate",) and int8_info.dynamic
     model = onnx.load(str(target))
     assert _weights_quantized(model, "/model.0/") == 1 and _weights_quantized(model, "/model.1/") == 1
     assert _weights_quantized(model, HEAD_PREFIX) == 0  # box outputs stay float: boxes do not move
     assert _weights_quantized(onnx.load(str(source)), "/") == 0
+
+
+def test_the_int8_weights_use_seven_bits_so_that_no_cpu_saturates(models: tuple[Path, Path]) -> None:
+    """Full-range 8-bit weights overflow the 16-bit pair sums of x86 CPUs without VNNI (models/README.md)."""
+    low, high = _int8_weight_range(onnx.load(str(models[1])))
+    assert WEIGHT_RANGE[0] <= low and high <= WEIGHT_RANGE[1]
+    assert high - low > WEIGHT_RANGE[1]  # the range is used, not collapsed
 
 
 def test_the_int8_copy_computes_nearly_what_the_float_model_does(models: tuple[Path, Path]) -> None:
@@ -60,9 +77,11 @@ def test_the_shipped_detector_is_int8_with_the_head_in_float_and_the_reader_floa
     detector = onnx.load(str(MODELS / "plate-detector.onnx"))
     assert _weights_quantized(detector, "/model.0/") == 1
     assert _weights_quantized(detector, HEAD_PREFIX) == 0
-    assert OnnxModel(MODELS / "plate-detector.onnx").info.version.endswith("-int8")
+    assert OnnxModel(MODELS / "plate-detector.onnx").info.version.endswith(VERSION_SUFFIX)
+    low, high = _int8_weight_range(detector)
+    assert WEIGHT_RANGE[0] <= low and high <= WEIGHT_RANGE[1]  # the same on a CPU without VNNI
     assert _weights_quantized(onnx.load(str(MODELS / "plate-reader.onnx")), "/") == 0
-    assert not OnnxModel(MODELS / "plate-reader.onnx").info.version.endswith("-int8")
+    assert "-int8" not in OnnxModel(MODELS / "plate-reader.onnx").info.version
 
 
 def test_an_int8_model_is_not_quantized_again(tmp_path: Path, models: tuple[Path, Path]) -> None:
