@@ -6,8 +6,8 @@ Steps (each can be run alone):
   train  -- train the detector and the reader (fine-tuning ``models/checkpoints/*.pt`` when they
             exist, else from ``yolov8n.yaml``), then export both to ONNX with metadata
   export -- only the export, of the checkpoints in ``models/checkpoints`` (trained on another machine)
-  quantize -- replace the exports shipped as INT8 (the detector; ``ModelRecipe.int8``) with INT8 copies
-            (``edge.training.quantize``), calibrated on real training photos
+  quantize -- replace the exports shipped as INT8 (both; ``ModelRecipe.int8``) with INT8 copies
+            (``edge.training.quantize``), calibrated on real training photos and real plate crops
 """
 
 from __future__ import annotations
@@ -134,9 +134,9 @@ class ModelRecipe:
     # was trained on square letterboxes, and on rectangles it read 8 fewer of 154 held-out plates
     # end to end (models/README.md, "Fourth session").
     dynamic_input: bool
-    # Shipped as an INT8 copy (``quantize`` step): the detector reads the same in 70 % of the time; the INT8
-    # reader saves another 15 ms a frame but read 2 fewer of 106 validation plates (models/README.md,
-    # "Seventh session"), so it ships in float.
+    # Shipped as an INT8 copy with 7-bit weights (``quantize`` step): the detector reads the same in 70 to 80 %
+    # of the time, the reader in about 85 % (10 ms a frame on a CPU without VNNI); models/README.md, "Seventh
+    # session" and "Tenth session".
     int8: bool
     # Trained on rectangles in shuffled rectangular batches (``edge.training.rect_batches``), for a model fed
     # rectangles. Tried for the reader in the eighth session and not kept: after 99 epochs on an H200 it read
@@ -146,7 +146,7 @@ class ModelRecipe:
 
 RECIPES = (
     ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64, True, True, False),
-    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, False, False),
+    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, True, False),
 )
 
 
@@ -226,8 +226,9 @@ def export_trial(name: str, checkpoint: Path, to: Path) -> Path:
 
 def quantize_models(shared: Path, build: Path, names: tuple[str, ...] = MODEL_NAMES, count: int = 100) -> None:
     """Replace each float ``models/<onnx>`` shipped as INT8 (``ModelRecipe.int8``) with its INT8 copy; the
-    float one can be exported again from the checkpoint. A model that is INT8 already is left as it is.
-    For an INT8 reader anyway: ``python -m edge.training.quantize`` with ``--images`` of real crops."""
+    float one can be exported again from the checkpoint. A model that is INT8 already is left as it is. The
+    detector is calibrated on ``count`` real training photos, the reader on twice as many real training
+    crops (``build/reader/real/images``, written by the data step)."""
     import tempfile  # noqa: PLC0415
 
     from edge.training.quantize import calibration_photos, folder_images, quantize  # noqa: PLC0415

@@ -19,6 +19,7 @@ from edge.service.doctor import (
     check_clock,
     check_config,
     check_disk,
+    check_known_plates,
     check_models,
     check_mqtt,
     check_mysql,
@@ -109,6 +110,23 @@ def test_models_missing_empty_or_broken(tmp_path: Path) -> None:
     vision = VisionSettings(models_dir=tmp_path, detector_model="garbage.onnx", reader_model="garbage.onnx")
     broken = check_models([garbage], load=lambda: PlateRecognizer.from_config(vision.recognizer_config()))
     assert not broken.ok and broken.detail.startswith("cannot load")
+
+
+def test_known_plates_read_missed_and_unreadable() -> None:
+    good = check_known_plates(lambda: [("car.jpg", "B58DTK", "B58DTK"), ("ro-TR95XMI.jpg", "TR95XMI", "TR95XMI")])
+    assert good.ok and good.detail == "read B58DTK, TR95XMI in the sample photos"
+    bad = check_known_plates(lambda: [("car.jpg", "B58DTK", "B58DTK"), ("ro-TR95XMI.jpg", "TR95XMI", None),
+                                      ("x.jpg", "AB12", "AB1"), ("y.jpg", "CD34", "")])
+    assert not bad.ok and bad.state == "warn" and "VNNI" in bad.fix  # a warning: the daemon still runs
+    assert bad.detail == ("ro-TR95XMI.jpg: expected TR95XMI, found no plate; x.jpg: expected AB12, read AB1; "
+                          "y.jpg: expected CD34, read nothing")
+
+    def unreadable() -> list[tuple[str, str, str | None]]:
+        raise OSError(2, "No such file or directory", "car.jpg")
+
+    broken = check_known_plates(unreadable)
+    assert broken.state == "warn" and broken.detail.startswith("cannot read the sample photos")
+    assert check_known_plates(lambda: []).state == "warn"
 
 
 # ---- disk and clock -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ def test_a_good_setup_passes(tmp_path: Path) -> None:
     result = _doctor("--source", str(SAMPLE_CLIP), "--data-dir", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok     models" in result.stdout and "frame received" in result.stdout
+    assert "ok     model self-test     read B58DTK, TR95XMI" in result.stdout
 
 
 def test_a_camera_without_frames_fails_with_a_fix(tmp_path: Path) -> None:

@@ -161,22 +161,24 @@ def test_a_negative_glyph_swapped_count_is_refused(capsys: pytest.CaptureFixture
     assert "--swapped must be 0" in capsys.readouterr().err
 
 
-def test_quantize_step_replaces_the_detector_once_and_keeps_the_reader_float(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_quantize_step_replaces_both_models_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     models = tmp_path / "models"
     models.mkdir()
     for name in ("plate-detector.onnx", "plate-reader.onnx"):  # tiny stand-ins: the step only needs models
         write_tiny_detector(models / name)
-    reader = (models / "plate-reader.onnx").read_bytes()
+    crops = tmp_path / "build" / "reader" / "real" / "images"  # the reader calibrates on real crops
+    crops.mkdir(parents=True)
+    for image in sorted(IMAGES.glob("*.jpg"))[:2]:
+        (crops / image.name).write_bytes(image.read_bytes())
     photos = sorted(IMAGES.glob("*.jpg"))[:3]
     monkeypatch.setattr(pipeline, "MODELS", models)
     monkeypatch.setattr(quantize, "calibration_photos", lambda shared, count: photos)  # no ../shared here
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")
-    assert OnnxModel(models / "plate-detector.onnx").info.version == f"tiny-1{quantize.VERSION_SUFFIX}"
-    assert (models / "plate-reader.onnx").read_bytes() == reader  # the reader ships in float
-    first = (models / "plate-detector.onnx").read_bytes()
+    for name in ("plate-detector.onnx", "plate-reader.onnx"):
+        assert OnnxModel(models / name).info.version == f"tiny-1{quantize.VERSION_SUFFIX}"
+    first = [(models / name).read_bytes() for name in ("plate-detector.onnx", "plate-reader.onnx")]
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")  # INT8 already: kept as it is
-    assert (models / "plate-detector.onnx").read_bytes() == first
+    assert [(models / name).read_bytes() for name in ("plate-detector.onnx", "plate-reader.onnx")] == first
 
 
 def test_quantize_step_without_photos_or_model_fails_clearly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

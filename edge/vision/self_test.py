@@ -1,0 +1,59 @@
+"""Reading plates whose text is known: a check that the models compute, on this machine, what they
+computed where they were measured.
+
+An INT8 model can compute something else on another CPU (full-range weights saturate on x86 CPUs without
+VNNI: models/README.md, "Tenth session"), and a models folder can hold other models than the ones
+measured. Neither fails to load; both read fewer plates. ``carwatch-edge doctor`` reads the bundled
+sample photos with the configured models and warns when a known plate is not found or not read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from edge.domain import Box
+from edge.vision.image import read_image
+from edge.vision.postprocess import box_iou
+from edge.vision.recognizer import PlateRecognizer
+
+MIN_IOU = 0.5  # a detection this close to the known box is the known plate
+
+
+@dataclass(frozen=True)
+class KnownPlate:
+    """A plate in a photo, with its text and box (pixels) read by eye."""
+
+    image: Path
+    text: str
+    box: Box
+
+
+@dataclass(frozen=True)
+class KnownPlateRead:
+    """What the models made of a known plate: ``read`` is None when no detection matched its box."""
+
+    plate: KnownPlate
+    read: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.read == self.plate.text
+
+
+def read_known_plates(recognizer: PlateRecognizer, plates: Sequence[KnownPlate]) -> list[KnownPlateRead]:
+    """Read each photo and match the detection nearest each known box (an unreadable photo raises)."""
+    results = []
+    for plate in plates:
+        found = recognizer.read(read_image(plate.image)).plates
+        read = None
+        if found:
+            known = np.array([plate.box.x1, plate.box.y1, plate.box.x2, plate.box.y2])
+            ious = box_iou(known, np.array([[p.box.x1, p.box.y1, p.box.x2, p.box.y2] for p in found]))
+            best = int(ious.argmax())
+            read = found[best].text if ious[best] >= MIN_IOU else None
+        results.append(KnownPlateRead(plate, read))
+    return results
