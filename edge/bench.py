@@ -45,6 +45,28 @@ def _cpu_name() -> str:
     return platform.processor() or platform.machine()
 
 
+# CPU features that decide how fast (and, for INT8 models with full-range weights, how well) onnxruntime
+# runs the models: integer dot products (VNNI on x86, dotprod on ARM) and the vector width.
+SPEED_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "asimd", "asimddp")
+
+
+def cpu_features(cpuinfo: str) -> list[str]:
+    """The ``SPEED_FEATURES`` named on the ``flags`` (x86) or ``Features`` (ARM) line of /proc/cpuinfo."""
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            present = set(value.split())
+            return [f for f in SPEED_FEATURES if f in present]
+    return []
+
+
+def _cpu_features() -> list[str]:
+    try:
+        return cpu_features(Path("/proc/cpuinfo").read_text())
+    except OSError:
+        return []
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     array = np.array(values)
     return {"median_ms": round(float(np.median(array)), 2), "p95_ms": round(float(np.percentile(array, 95)), 2),
@@ -97,7 +119,7 @@ def run_benchmark(config: RecognizerConfig, paths: list[str], repeat: int = 3, m
         many.read(frame)
     n = len(frames) * repeat
     report: dict[str, Any] = {
-        "machine": {"cpu": _cpu_name(), "cores": cores,
+        "machine": {"cpu": _cpu_name(), "cpu_features": _cpu_features(), "cores": cores,
                     "python": platform.python_version()},
         "models": one.model_versions,
         "images": len(frames),
