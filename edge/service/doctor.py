@@ -140,7 +140,7 @@ def check_known_plates(read: Callable[[], Sequence[tuple[str, str, str | None]]]
     this CPU than where they were measured, or they are not the shipped ones."""
     name = "model self-test"
     fix = ("the models read differently on this machine: see README, Troubleshooting (INT8 models on a CPU "
-           "without VNNI); with models of your own, check them with `carwatch-edge eval`")
+           "without VNNI); with models or plate formats of your own, measure them with `carwatch-edge eval`")
     try:
         results = list(read())
     except Exception as exc:
