@@ -67,14 +67,17 @@ def folder_images(folder: Path, count: int, seed: int = 0) -> list[Path]:
     return random.Random(seed).sample(images, min(count, len(images)))
 
 
-def blobs(model: OnnxModel, images: Sequence[Path]) -> Iterator[np.ndarray]:
-    """The model's input for each readable image, made as at run time."""
+def blobs(model: OnnxModel, images: Sequence[Path], *, square: bool = False) -> Iterator[np.ndarray]:
+    """The model's input for each readable image, made as at run time (a dynamic model's rectangle), or with
+    ``square`` letterboxed into the model's square, so that every input and output has one shape."""
     for path in images:
         image = cv2.imread(str(path))
         if image is None:
             log.warning("cannot read %s: not used for calibration", path)
             continue
-        yield letterbox(image, *model.info.input_shape(*image.shape[:2]))[0]
+        info = model.info
+        yield letterbox(image, *((info.input_height, info.input_width) if square
+                                 else info.input_shape(*image.shape[:2])))[0]
 
 
 class _Feed:
@@ -101,7 +104,9 @@ def quantize(source: Path, target: Path, images: Sequence[Path], *, keep_head_fl
     proto = onnx.load(str(source))
     if any(node.op_type in QUANTIZED_OPS for node in proto.graph.node):
         raise ValueError(f"{source} is quantized already: export the float model from its checkpoint first")
-    feed = _Feed(proto.graph.input[0].name, blobs(model, images))
+    # Entropy and percentile calibration stack every image's outputs into one array: a dynamic model fed
+    # rectangles of several shapes breaks that, so they calibrate on squares; min-max on run-time inputs.
+    feed = _Feed(proto.graph.input[0].name, blobs(model, images, square=method != "minmax"))
     exclude = [n.name for n in proto.graph.node if n.name.startswith(HEAD_PREFIX)] if keep_head_float else []
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

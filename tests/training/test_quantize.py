@@ -110,6 +110,13 @@ def test_a_missing_or_broken_source_model_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "out.onnx").exists()
 
 
+def test_calibration_inputs_are_run_time_rectangles_or_the_square() -> None:
+    model = OnnxModel(MODELS / "plate-detector.onnx")  # dynamic, 512: a 960x540 photo is fed as 512x288
+    photos = [IMAGES / "ro-B58DTK.jpg", IMAGES / "us-BYE4NOW.jpg"]  # 16:9 and square
+    assert [b.shape[2:] for b in blobs(model, photos)] == [(288, 512), (512, 512)]
+    assert [b.shape[2:] for b in blobs(model, photos, square=True)] == [(512, 512), (512, 512)]
+
+
 @pytest.mark.parametrize("method", ["entropy", "percentile"])
 def test_other_calibration_methods_also_give_an_int8_copy(tmp_path: Path, models: tuple[Path, Path],
                                                           method: str) -> None:
