@@ -38,6 +38,7 @@ from edge.storage.migrations import migrate
 from edge.storage.presence import PresenceRepository
 from edge.tracking import PlateTracker, TrackerConfig
 from edge.vision.recognizer import PlateRecognizer
+from edge.vision.self_test import BUNDLED_PLATES, read_known_plates
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class GateDaemon:
         self._matcher = PlateMatcher(PlateLists())
         self._matcher_lock = threading.Lock()
         self._recognizer: PlateRecognizer | None = None
+        self.model_self_test: list[str] | None = None  # problems reading the bundled sample plates; None: not run
         self._recorder: EventRecorder | None = None
         self._heartbeat_stop = threading.Event()
         self._heartbeat: threading.Thread | None = None
@@ -98,10 +100,24 @@ class GateDaemon:
             self.stop(deadline_s=0.0)
             raise
 
+    @staticmethod
+    def _test_models(recognizer: PlateRecognizer) -> list[str]:
+        """Read the bundled sample plates; each problem is logged as a warning and returned (the daemon runs on:
+        the models load, but they read differently on this machine than where they were measured)."""
+        try:
+            problems = [r.problem for r in read_known_plates(recognizer, BUNDLED_PLATES) if r.problem is not None]
+        except (OSError, ValueError) as exc:  # a damaged installation: the samples are missing or unreadable
+            problems = [f"sample photos unreadable: {exc}"]
+        for problem in problems:
+            log.warning("model self-test: %s: the models read differently on this machine than where they were "
+                        "measured (README, Troubleshooting)", problem)
+        return problems
+
     def _start(self) -> None:
         s = self.settings
         # The models first: a missing or corrupt model file fails before anything else has started.
         self._recognizer = PlateRecognizer.from_config(s.vision.recognizer_config())
+        self.model_self_test = self._test_models(self._recognizer)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.started_at = time.time()
         self._database = Database.from_settings(s.history, self.data_dir)
@@ -289,6 +305,7 @@ class GateDaemon:
             "mqtt_connected": self._mqtt.connected if self._mqtt is not None else None,
             "plate_lists_error": self._lists.last_error if self._lists is not None else None,
             "models": self._recognizer.model_versions if self._recognizer is not None else {},
+            "model_self_test": self.model_self_test,
         }
 
     def metrics_text(self) -> str:

@@ -16,21 +16,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from edge.domain import Box, ImageRead, PlateRead
+from edge.domain import ImageRead, PlateRead
 from edge.settings.daemon import SettingsError, load_settings
 from edge.settings.file_watch import FileWatcher
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ImageError, ModelError
 from edge.vision.recognizer import PlateRecognizer
-from edge.vision.self_test import KnownPlate, read_known_plates
+from edge.vision.self_test import BUNDLED_PLATES, read_known_plates
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 SAMPLE_IMAGE = Path(__file__).resolve().parent / "samples" / "car.jpg"
-# Bundled photos whose plates ``doctor`` expects the models to find and read (edge/samples/README.md).
-SAMPLE_PLATES = (
-    KnownPlate(SAMPLE_IMAGE, "B58DTK", Box(468.8, 390.2, 651.1, 440.4)),
-    KnownPlate(SAMPLE_IMAGE.with_name("ro-TR95XMI.jpg"), "TR95XMI", Box(340.4, 499.4, 521.9, 540.0)),
-)
 
 log = logging.getLogger("edge.cli")
 
@@ -263,7 +258,7 @@ def command_doctor(args: argparse.Namespace, _: VisionSettings) -> int:
     checks.append(doctor.check_models(models, load=lambda: built.append(build_recognizer(vision))))
     if built:
         checks.append(doctor.check_known_plates(
-            lambda: [(r.plate.image.name, r.plate.text, r.read) for r in read_known_plates(built[0], SAMPLE_PLATES)]))
+            lambda: [(r.plate.text, r.problem) for r in read_known_plates(built[0], BUNDLED_PLATES)]))
     checks.append(doctor.check_disk(settings.data_dir, settings.snapshots.min_free_mb))
     checks.append(doctor.check_clock())
     if settings.history.url is not None:

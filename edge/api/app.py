@@ -96,7 +96,9 @@ def health_data(status: Mapping[str, Any] | None) -> HealthData:
     degraded = any(not c.connected for c in cameras.values()) or mqtt == "disconnected"
     return HealthData(status="degraded" if degraded else "ok", database="ok", cameras=cameras,
                       outbox={str(k): int(v) for k, v in dict(status.get("outbox", {})).items()}, mqtt=mqtt,
-                      models={str(k): str(v) for k, v in dict(status.get("models", {})).items()})
+                      models={str(k): str(v) for k, v in dict(status.get("models", {})).items()},
+                      model_self_test=(None if status.get("model_self_test") is None
+                                       else [str(p) for p in status["model_self_test"]]))
 
 
 def metrics(request: Request, ctx: Context, caller: Annotated[Caller | None, Depends(optional_user)]) -> Response:

@@ -142,6 +142,9 @@ class HealthData(BaseModel):
     outbox: dict[str, int] | None = Field(default=None, description="Events waiting, per sink.")
     mqtt: Literal["connected", "disconnected", "disabled"] | None = None
     models: dict[str, str] | None = None
+    model_self_test: list[str] | None = Field(
+        default=None, description="What went wrong reading the bundled sample plates at start (empty: nothing): "
+                                  "the models load but read differently on this machine. Absent without cameras.")
 
 
 class IndexData(BaseModel):

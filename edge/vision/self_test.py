@@ -3,8 +3,9 @@ computed where they were measured.
 
 An INT8 model can compute something else on another CPU (full-range weights saturate on x86 CPUs without
 VNNI: models/README.md, "Tenth session"), and a models folder can hold other models than the ones
-measured. Neither fails to load; both read fewer plates. ``carwatch-edge doctor`` reads the bundled
-sample photos with the configured models and warns when a known plate is not found or not read.
+measured. Neither fails to load; both read fewer plates. The daemon at start and ``carwatch-edge doctor``
+read the bundled sample photos (``BUNDLED_PLATES``, edge/samples/README.md) with the configured models and
+warn when a known plate is not found or not read as labelled.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from edge.vision.postprocess import box_iou
 from edge.vision.recognizer import PlateRecognizer
 
 MIN_IOU = 0.5  # a detection this close to the known box is the known plate
+SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,21 @@ class KnownPlateRead:
     @property
     def ok(self) -> bool:
         return self.read == self.plate.text
+
+    @property
+    def problem(self) -> str | None:
+        """What went wrong, in one line naming the photo; None when the plate was read as labelled."""
+        if self.ok:
+            return None
+        got = "found no plate" if self.read is None else f"read {self.read or 'nothing'}"
+        return f"{self.plate.image.name}: expected {self.plate.text}, {got}"
+
+
+# Held-out photos bundled with the package (MIT, edge/samples/README.md), their boxes and texts read by eye.
+BUNDLED_PLATES = (
+    KnownPlate(SAMPLES / "car.jpg", "B58DTK", Box(468.8, 390.2, 651.1, 440.4)),
+    KnownPlate(SAMPLES / "ro-TR95XMI.jpg", "TR95XMI", Box(340.4, 499.4, 521.9, 540.0)),
+)
 
 
 def read_known_plates(recognizer: PlateRecognizer, plates: Sequence[KnownPlate]) -> list[KnownPlateRead]:

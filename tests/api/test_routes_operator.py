@@ -64,7 +64,8 @@ def test_health_and_index_need_no_session(client: TestClient) -> None:
 def test_health_of_the_api_alone_has_no_cameras(make_app: AppFactory) -> None:
     with new_client(make_app(status=None)) as client:
         assert client.get("/health").json()["data"] == {
-            "status": "ok", "database": "ok", "cameras": None, "outbox": None, "mqtt": None, "models": None}
+            "status": "ok", "database": "ok", "cameras": None, "outbox": None, "mqtt": None, "models": None,
+            "model_self_test": None}
 
 
 def test_metrics_need_no_session_on_loopback_only(make_app: AppFactory, api_settings: ApiSettings) -> None:

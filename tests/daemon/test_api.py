@@ -48,6 +48,7 @@ def test_an_operator_sees_the_cameras_event_and_its_pictures(tmp_path: Path) -> 
             state = (health["status"], health["cameras"]["gate"]["connected"], health["mqtt"])
             assert state == ("ok", True, "disabled")
             assert set(health["models"]) == {"detector", "reader"} and "history" in health["outbox"]
+            assert health["model_self_test"] == []  # the shipped models read the bundled sample plates
             metrics = monitor.get("/metrics").text
             assert 'carwatch_camera_up{camera="gate"} 1' in metrics
             assert 'carwatch_stage_latency_ms_count{camera="gate",stage="detector"}' in metrics

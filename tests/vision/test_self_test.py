@@ -7,12 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from edge.cli import SAMPLE_PLATES
 from edge.domain import Box
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ImageError
 from edge.vision.recognizer import PlateRecognizer
-from edge.vision.self_test import KnownPlate, read_known_plates
+from edge.vision.self_test import BUNDLED_PLATES, KnownPlate, read_known_plates
 
 
 @pytest.fixture(scope="module")
@@ -21,18 +20,19 @@ def recognizer() -> PlateRecognizer:
 
 
 def test_the_shipped_models_read_every_sample_plate(recognizer: PlateRecognizer) -> None:
-    results = read_known_plates(recognizer, SAMPLE_PLATES)
-    assert [(r.plate.text, r.read) for r in results] == [(p.text, p.text) for p in SAMPLE_PLATES]
-    assert all(r.ok for r in results) and len(results) == 2
+    results = read_known_plates(recognizer, BUNDLED_PLATES)
+    assert [(r.plate.text, r.read) for r in results] == [(p.text, p.text) for p in BUNDLED_PLATES]
+    assert all(r.ok and r.problem is None for r in results) and len(results) == 2
 
 
 def test_a_wrong_text_or_a_box_with_no_plate_is_not_ok(recognizer: PlateRecognizer) -> None:
-    sample = SAMPLE_PLATES[0]
+    sample = BUNDLED_PLATES[0]
     wrong_text = dataclasses.replace(sample, text="B58DTX")
     elsewhere = dataclasses.replace(sample, box=Box(0, 0, 60, 20))  # the sky: no detection there
     read, missed = read_known_plates(recognizer, [wrong_text, elsewhere])
-    assert read.read == "B58DTK" and not read.ok
-    assert missed.read is None and not missed.ok
+    assert read.read == "B58DTK" and not read.ok and read.problem == "car.jpg: expected B58DTX, read B58DTK"
+    assert missed.read is None and missed.problem == "car.jpg: expected B58DTK, found no plate"
+    assert dataclasses.replace(read, read="").problem == "car.jpg: expected B58DTX, read nothing"
 
 
 def test_a_photo_that_is_no_image_raises(recognizer: PlateRecognizer, tmp_path: Path) -> None:
