@@ -35,13 +35,17 @@ class Progress:
             self.stream.flush()
 
 
-def _cpu_name() -> str:
+def _cpuinfo() -> str:
     try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux
+        return ""
+
+
+def _cpu_name(cpuinfo: str) -> str:
+    for line in cpuinfo.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
     return platform.processor() or platform.machine()
 
 
@@ -58,13 +62,6 @@ def cpu_features(cpuinfo: str) -> list[str]:
             present = set(value.split())
             return [f for f in SPEED_FEATURES if f in present]
     return []
-
-
-def _cpu_features() -> list[str]:
-    try:
-        return cpu_features(Path("/proc/cpuinfo").read_text())
-    except OSError:
-        return []
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -118,8 +115,9 @@ def run_benchmark(config: RecognizerConfig, paths: list[str], repeat: int = 3, m
         one.read(frame)
         many.read(frame)
     n = len(frames) * repeat
+    cpuinfo = _cpuinfo()
     report: dict[str, Any] = {
-        "machine": {"cpu": _cpu_name(), "cpu_features": _cpu_features(), "cores": cores,
+        "machine": {"cpu": _cpu_name(cpuinfo), "cpu_features": cpu_features(cpuinfo), "cores": cores,
                     "python": platform.python_version()},
         "models": one.model_versions,
         "images": len(frames),

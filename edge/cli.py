@@ -22,10 +22,10 @@ from edge.settings.file_watch import FileWatcher
 from edge.settings.vision import VisionSettings
 from edge.vision.errors import ImageError, ModelError
 from edge.vision.recognizer import PlateRecognizer
-from edge.vision.self_test import BUNDLED_PLATES, read_known_plates
+from edge.vision.self_test import BUNDLED_PLATES, SAMPLES, read_known_plates
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-SAMPLE_IMAGE = Path(__file__).resolve().parent / "samples" / "car.jpg"
+SAMPLE_IMAGE = SAMPLES / "car.jpg"
 
 log = logging.getLogger("edge.cli")
 

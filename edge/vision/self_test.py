@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from edge.domain import Box
+from edge.vision.errors import ImageError
 from edge.vision.image import read_image
 from edge.vision.postprocess import box_iou
 from edge.vision.recognizer import PlateRecognizer
@@ -62,10 +63,15 @@ BUNDLED_PLATES = (
 
 
 def read_known_plates(recognizer: PlateRecognizer, plates: Sequence[KnownPlate]) -> list[KnownPlateRead]:
-    """Read each photo and match the detection nearest each known box (an unreadable photo raises)."""
+    """Read each photo and match the detection nearest each known box. A photo that is missing raises
+    ``OSError``, one that is no usable image ``ImageError``; both name the photo."""
     results = []
     for plate in plates:
-        found = recognizer.read(read_image(plate.image)).plates
+        try:
+            image = read_image(plate.image)
+        except ImageError as exc:
+            raise ImageError(f"{plate.image}: {exc}") from exc
+        found = recognizer.read(image).plates
         read = None
         if found:
             known = np.array([plate.box.x1, plate.box.y1, plate.box.x2, plate.box.y2])

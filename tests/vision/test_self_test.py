@@ -38,5 +38,7 @@ def test_a_wrong_text_or_a_box_with_no_plate_is_not_ok(recognizer: PlateRecogniz
 def test_a_photo_that_is_no_image_raises(recognizer: PlateRecognizer, tmp_path: Path) -> None:
     broken = tmp_path / "car.jpg"
     broken.write_bytes(b"\xff\xd8 not a jpeg")
-    with pytest.raises(ImageError):
+    with pytest.raises(ImageError, match=r"car\.jpg: "):
         read_known_plates(recognizer, [KnownPlate(broken, "B58DTK", Box(0, 0, 10, 10))])
+    with pytest.raises(OSError, match=r"missing\.jpg"):
+        read_known_plates(recognizer, [KnownPlate(tmp_path / "missing.jpg", "B58DTK", Box(0, 0, 10, 10))])
