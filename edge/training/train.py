@@ -14,6 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from edge.training.cpu_precision import Precision, allow_cpu_bfloat16, amp_setting, cpu_flags
+
 log = logging.getLogger(__name__)
 
 FONT_CANDIDATES = (
@@ -43,6 +45,7 @@ class TrainJob:
     patience: int = 30  # epochs without a better validation score before stopping; 0: never stop early
     rect: bool = False  # train on rectangles (edge.training.rect_batches), for a model fed rectangles
     run: str = ""  # the run's folder under ``runs`` (default: ``name``)
+    precision: Precision = "auto"  # "auto": AMP on a GPU, bfloat16 on a CPU with AMX/AVX-512 BF16 (cpu_precision)
 
     @property
     def run_name(self) -> str:
@@ -85,6 +88,11 @@ def train(job: TrainJob) -> Path:
 
     # check_amp downloads a model to test mixed precision: no network here, and AMP works on CUDA.
     trainer.check_amp = lambda model: True
+    amp = amp_setting(job.device, job.precision, cpu_flags())
+    if amp == "bf16" and job.device == "cpu":
+        import torch  # noqa: PLC0415
+
+        allow_cpu_bfloat16(trainer, torch)
 
     if job.resume:
         model = YOLO(str(job.start))
@@ -99,7 +107,7 @@ def train(job: TrainJob) -> Path:
         model.train(
             data=str(job.data), imgsz=job.imgsz, epochs=job.epochs, batch=job.batch, device=job.device,
             workers=job.workers,
-            pretrained=job.start.endswith(".pt"), plots=False, amp=job.device != "cpu", project=str(job.runs.resolve()),
+            pretrained=job.start.endswith(".pt"), plots=False, amp=amp, project=str(job.runs.resolve()),
             name=job.run_name, exist_ok=True, patience=job.patience, lr0=job.lr0, warmup_epochs=_warmup(job),
             optimizer=job.optimizer, cache="ram", seed=0, deterministic=False,
             close_mosaic=max(1, job.epochs // 10), **_augmentation(job.name), **extra,
@@ -152,11 +160,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup-epochs", type=float, default=-1, help="-1: 3 when lr0 >= 0.01, else none")
     parser.add_argument("--optimizer", default="auto", help="auto (ultralytics chooses and ignores lr0), SGD, AdamW")
     parser.add_argument("--rect", action="store_true", help="train on rectangles (shuffled rectangular batches)")
+    parser.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                        help="auto: mixed precision on a GPU, bfloat16 on a CPU with AMX or AVX-512 BF16")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     best = train(TrainJob(args.name, args.data, args.imgsz, args.epochs, args.hours, args.start, args.runs,
                           args.batch, args.resume, args.device, args.lr0, args.workers,
-                          args.warmup_epochs, args.optimizer, rect=args.rect))
+                          args.warmup_epochs, args.optimizer, rect=args.rect, precision=args.precision))
     log.info("best checkpoint: %s", best)
 
 
