@@ -11,7 +11,7 @@ WORKERS ?= 2
 MODELS ?= detector reader
 DEVICE ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo 0 || echo cpu)
 
-.PHONY: run test lint bench soak eval models models-data gpu-bundle fonts clean
+.PHONY: run test lint bench soak eval eval-conditions models models-data gpu-bundle fonts clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,18 @@ eval: $(BIN)/.installed
 	$(BIN)/carwatch-edge eval $(BUILD)/eval/val_photos.jsonl
 	$(BIN)/carwatch-edge eval --given-boxes $(BUILD)/eval/reader_test.jsonl
 	$(BIN)/carwatch-edge eval --given-boxes $(BUILD)/eval/reader_val.jsonl
+
+# The same held-out photos and crops under simulated night, infrared, rain, fog, glare, motion blur, a third of
+# the resolution and hard JPEG (edge/simulated_conditions.py): proxies, not footage (see the model card).
+CONDITIONS := night infrared rain fog glare motion low-res jpeg
+eval-conditions: $(BIN)/.installed
+	$(BIN)/python -m edge.training.manifests --shared $(SHARED) --out $(BUILD)/eval
+	@for c in $(CONDITIONS); do \
+	  echo "== $$c: held-out photos, detector and reader"; \
+	  $(BIN)/carwatch-edge eval --condition $$c $(BUILD)/eval/val_photos.jsonl | grep -E '^(detection|exact reads)'; \
+	  echo "== $$c: held-out crops, reader alone"; \
+	  $(BIN)/carwatch-edge eval --condition $$c --given-boxes $(BUILD)/eval/reader_test.jsonl | grep -E '^exact reads'; \
+	done
 
 # ---- training (not part of the test suite; needs ../shared and the [train] extra) ----
 $(TRAIN_BIN)/.installed: pyproject.toml

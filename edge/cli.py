@@ -20,6 +20,7 @@ from edge.domain import ImageRead, PlateRead
 from edge.settings.daemon import SettingsError, load_settings
 from edge.settings.file_watch import FileWatcher
 from edge.settings.vision import VisionSettings
+from edge.simulated_conditions import Condition
 from edge.vision.errors import ImageError, ModelError
 from edge.vision.recognizer import PlateRecognizer
 from edge.vision.self_test import BUNDLED_PLATES, SAMPLES, read_known_plates
@@ -111,7 +112,8 @@ def command_eval(args: argparse.Namespace, settings: VisionSettings) -> int:
     from edge.evaluation import evaluate_manifest, format_report  # noqa: PLC0415
 
     try:
-        report = evaluate_manifest(build_recognizer(settings), args.manifest, args.iou, args.given_boxes)
+        report = evaluate_manifest(build_recognizer(settings), args.manifest, args.iou, args.given_boxes,
+                                   Condition(args.condition) if args.condition else None)
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -386,6 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--iou", type=float, default=0.5, help="IoU at which a detection counts as found")
     ev.add_argument("--json", action="store_true", help="print the whole report as JSON")
     ev.add_argument("--given-boxes", action="store_true", help="skip the detector: read the labelled boxes")
+    ev.add_argument("--condition", choices=[c.value for c in Condition],
+                    help="degrade every image first, as night, rain, fog... would (simulated, see the model card)")
     bench = sub.add_parser("bench", help="measure latency per stage, memory and frames per second")
     bench.add_argument("paths", nargs="+", help="image files or folders of images")
     bench.add_argument("--repeat", type=int, default=3, help="runs over the images per thread setting")

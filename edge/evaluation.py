@@ -5,7 +5,8 @@ A manifest is JSON lines: ``{"image": PATH, "plates": [{"text": "B123ABC", "box"
 is empty or ``?`` counts for detection only. A plate with ``"ignore": true`` (a real plate the
 original labels missed) is neither counted as a plate to find nor, when found, as a false detection.
 With ``given_boxes`` the detector is skipped and the reader reads each labelled box: that measures
-the reader alone.
+the reader alone. With ``condition`` each image is first degraded as night, rain, fog and so on would
+(``edge.simulated_conditions``), the same way on every run.
 
 The daemon reports one event per vehicle: the reads of a vehicle's frames vote (``edge.tracking.vote``,
 with the tracker's settings). ``vote`` in the report measures that as an ideal tracker would: all reads of
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from edge.domain import Box, Detection, PlateRead
+from edge.simulated_conditions import Condition, seed_for, simulate
 from edge.tracking.config import TrackerConfig
 from edge.tracking.vote import VoteTally
 from edge.vision.image import read_image
@@ -168,8 +170,9 @@ def _report(tally: _Tally) -> dict[str, Any]:
 
 
 def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 0.5,
-                      given_boxes: bool = False) -> dict[str, Any]:
-    """Detection recall and precision, and exact-read accuracy per region, with every misread."""
+                      given_boxes: bool = False, condition: Condition | None = None) -> dict[str, Any]:
+    """Detection recall and precision, and exact-read accuracy per region, with every misread; under a
+    simulated ``condition`` when one is given."""
     tally = _Tally()
     for item in load_manifest(manifest):
         tally.count["images"] += 1
@@ -179,6 +182,8 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
             log.warning("skipping %s: %s", item.image, exc)
             tally.count["errors"] += 1
             continue
+        if condition is not None:
+            image = simulate(image, condition, seed_for(str(item.image)))
         plates = tuple(p for p in item.plates if not p.ignore)
         ignored = 0
         if given_boxes:
@@ -198,14 +203,15 @@ def evaluate_manifest(recognizer: PlateRecognizer, manifest: Path, iou: float = 
             tally.add_detection(plate, t in matched)
             if plate.text:
                 tally.add_read(item.image, plate, found[matched[t]] if t in matched else None)
-    return _report(tally)
+    return {"condition": condition.value if condition is not None else None, **_report(tally)}
 
 
 def format_report(report: dict[str, Any], misreads: int = 30) -> str:
     """A short human-readable summary of a report."""
     det, reads = report["detection"], report["reads"]
     lines = [
-        f"images {report['images']} (unreadable {report['errors']})",
+        f"images {report['images']} (unreadable {report['errors']})"
+        + (f", simulated condition: {report['condition']}" if report.get("condition") else ""),
         f"detection: recall {det['recall']} ({det['found']}/{det['labelled']}), precision {det['precision']}"
         + (f" ({det['ignored']} detections of plates marked ignore not counted)" if det.get("ignored") else ""),
         *(f"  {key}: {row['recall']} ({row['found']}/{row['labelled']})" for key, row in det["recall_by"].items()),

@@ -119,3 +119,15 @@ def test_run_time_never_imports_torch_or_ultralytics() -> None:
     result = subprocess.run([sys.executable, "-c", code, str(IMAGES / "ro-B58DTK.jpg")], capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
+
+
+def test_eval_under_a_simulated_condition_reports_it() -> None:
+    result = run("eval", "--json", "--given-boxes", "--condition", "rain", str(IMAGES / "labels.jsonl"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["condition"] == "rain" and report["reads"]["plates"] == 5
+
+
+def test_eval_refuses_an_unknown_condition() -> None:
+    result = run("eval", "--condition", "snow", str(IMAGES / "labels.jsonl"))
+    assert result.returncode == 2 and "invalid choice: 'snow'" in result.stderr and not result.stdout

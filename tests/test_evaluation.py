@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from edge import evaluation
 from edge.evaluation import evaluate_manifest, format_report, load_manifest
+from edge.simulated_conditions import Condition, seed_for, simulate
 from edge.vision.recognizer import PlateRecognizer
 
 IMAGES = Path(__file__).resolve().parent / "images"
@@ -97,3 +100,20 @@ def test_a_single_photo_per_plate_votes_as_it_reads(recognizer: PlateRecognizer)
     report = evaluate_manifest(recognizer, IMAGES / "labels.jsonl", given_boxes=True)
     vote = report["reads"]["vote"]
     assert vote["plates"] == 5 and vote["several_frames"] == 0 and vote["exact"] == report["reads"]["exact"]
+
+
+def test_a_simulated_condition_degrades_each_image_once_and_is_reported(
+        recognizer: PlateRecognizer, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[Condition, int]] = []
+
+    def recording(image: np.ndarray, condition: Condition, seed: int) -> np.ndarray:
+        seen.append((condition, seed))
+        return simulate(image, condition, seed)
+
+    monkeypatch.setattr(evaluation, "simulate", recording)
+    manifest = IMAGES / "labels.jsonl"
+    report = evaluate_manifest(recognizer, manifest, given_boxes=True, condition=Condition.LOW_RES)
+    assert report["condition"] == "low-res" and report["reads"]["plates"] == 5
+    assert seen == [(Condition.LOW_RES, seed_for(str(item.image))) for item in load_manifest(manifest)]
+    assert "simulated condition: low-res" in format_report(report)
+    assert evaluate_manifest(recognizer, manifest, given_boxes=True)["condition"] is None

@@ -41,8 +41,8 @@ def _infrared(rng: Rng, f: Floats, plate: Floats, char_h: float) -> Floats:
     return np.repeat(grey[..., None], 3, axis=2)
 
 
-def _motion_blur(rng: Rng, f: Floats, char_h: float, s: float) -> Floats:
-    length = round(uni(rng, 2, max(2.5, char_h * 0.2 * s)))
+def _motion_blur(rng: Rng, f: Floats, char_h: float, s: float, share: float) -> Floats:
+    length = round(uni(rng, 2, max(2.5, char_h * share * s)))
     if length < 2:
         return f
     kernel = np.zeros((length, length), np.float32)
@@ -99,7 +99,7 @@ def camera(rng: Rng, image: Image8, plate: Floats, char_h: float, cfg: EffectCon
         f = f * uni(rng, 1 - 0.3 * s, 1 + 0.2 * s) + uni(rng, -25, 25) * s
     blurred = False
     if chance(rng, cfg.motion_blur):
-        f, blurred = _motion_blur(rng, f, char_h, s), True
+        f, blurred = _motion_blur(rng, f, char_h, s, cfg.motion_blur_length), True
     elif chance(rng, cfg.defocus):
         f, blurred = _defocus(rng, f, char_h, s), True
     if chance(rng, cfg.low_res * (0.5 if blurred else 1.0)):

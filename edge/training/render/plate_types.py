@@ -46,6 +46,7 @@ class EffectConfig:
     night: float = 0.12
     infrared: float = 0.06
     motion_blur: float = 0.2
+    motion_blur_length: float = 0.2  # longest streak, as a share of the character height (times strength)
     defocus: float = 0.25
     low_res: float = 0.3
     noise: float = 0.5
