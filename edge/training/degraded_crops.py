@@ -64,10 +64,11 @@ def write_degraded(images: list[Path], out: Path) -> list[Path]:
     written: list[Path] = []
     for image in images:
         label = image.parent.parent / "labels" / f"{image.stem}.txt"
-        crop = cv2.imread(str(image), cv2.IMREAD_COLOR)
-        if crop is None or not label.exists():
+        pixels = cv2.imread(str(image), cv2.IMREAD_COLOR)
+        if pixels is None or not label.exists():
             log.warning("skipping %s: unreadable or no label", image)
             continue
+        crop: Image8 = pixels.astype(np.uint8, copy=False)
         copy = degrade(crop, character_height(label, crop.shape[0]), zlib.crc32(image.name.encode()))
         target = out / "images" / f"{image.stem}{SUFFIX}.jpg"
         cv2.imwrite(str(target), copy, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
