@@ -36,15 +36,20 @@ READER_IMGSZ = 256
 # label and from moved boxes), so each image is listed once.
 REAL_REPEAT = 1
 SWAPPED = 0  # glyph-swapped real crops for the reader (--swapped)
+DEGRADED = False  # a degraded copy of each real training crop for the reader (--degraded; "Eleventh session")
 MIN_REAL_VAL = 50  # real validation crops needed to pick the reader's best epoch on real crops alone
 
 
-def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1, swapped: int = 0) -> Path:
+def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1, *, swapped: int = 0,
+                         degraded: bool = False) -> Path:
     """Rendered plates plus real crops; a tenth of the real plates (by text) validate.
 
     With ``swapped``, also that many training crops with some characters swapped for real glyphs of
     other training crops (``edge.training.glyph_swap``): real-looking plates with texts never seen.
+    With ``degraded``, also one copy of each real training crop through the camera effects, blurred,
+    darkened or made small (``edge.training.degraded_crops``).
     """
+    from edge.training.degraded_crops import write_degraded  # noqa: PLC0415
     from edge.training.glyph_swap import write_swapped_set  # noqa: PLC0415
     from edge.training.real_chars import write_real_reader_set  # noqa: PLC0415
     from edge.training.render import write_reader_set  # noqa: PLC0415
@@ -69,6 +74,9 @@ def build_reader_dataset(shared: Path, build: Path, rendered: int, seed: int = 1
     log.info("glyph-swapped crops: %s", write_swapped_set(real_train, out / "swapped", swapped, seed + 2))
     train, val = reader_lists(train, val, real_train, real_val)
     train += sorted((out / "swapped" / "images").glob("*.jpg"))
+    shutil.rmtree(out / "degraded", ignore_errors=True)
+    if degraded:
+        train += write_degraded(real_train, out / "degraded")
     return _write_yaml(out, train, val, dict(enumerate(CHARSET)))
 
 
@@ -261,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rendered", type=int, default=3000, help="rendered plates for the reader")
     parser.add_argument("--swapped", type=int, default=SWAPPED,
                         help="real reader crops with characters swapped for glyphs of other crops")
+    parser.add_argument("--degraded", action="store_true", default=DEGRADED,
+                        help="also a copy of each real reader crop blurred, darkened or made small")
     parser.add_argument("--scenes", type=int, default=600, help="rendered scenes for the detector")
     parser.add_argument("--hours", type=float, default=2.0, help="wall-clock bound per model")
     parser.add_argument("--workers", type=int, default=2, help="data-loading processes")
@@ -293,7 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.step == "data":
             build_detector_dataset(args.shared, args.build, args.scenes)
-            build_reader_dataset(args.shared, args.build, args.rendered, swapped=args.swapped)
+            build_reader_dataset(args.shared, args.build, args.rendered, swapped=args.swapped,
+                                 degraded=args.degraded)
         elif args.step == "export" and args.checkpoint is not None:
             export_trial(args.models[0], args.checkpoint, args.to)
         elif args.step == "export":

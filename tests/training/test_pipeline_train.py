@@ -143,16 +143,18 @@ def test_reader_lists_keep_rendered_validation_when_real_crops_are_too_few() -> 
     assert val_list == rendered_val + real_val
 
 
-def test_data_step_passes_the_glyph_swapped_count_to_the_reader_set(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    built: list[tuple[str, int]] = []
+def test_data_step_passes_the_glyph_swapped_count_and_degraded_copies_to_the_reader_set(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[tuple[object, ...]] = []
     monkeypatch.setattr(pipeline, "build_detector_dataset",
                         lambda shared, build, scenes: built.append(("detector", scenes)))
     monkeypatch.setattr(pipeline, "build_reader_dataset",
-                        lambda shared, build, rendered, swapped: built.append(("reader", swapped)))
-    assert pipeline.main(["data", "--build", str(tmp_path), "--swapped", "7", "--scenes", "3"]) == 0
+                        lambda shared, build, rendered, swapped, degraded: built.append(("reader", swapped, degraded)))
+    assert pipeline.main(["data", "--build", str(tmp_path), "--swapped", "7", "--scenes", "3", "--degraded"]) == 0
     assert pipeline.main(["data", "--build", str(tmp_path)]) == 0
-    assert built == [("detector", 3), ("reader", 7), ("detector", 600), ("reader", pipeline.SWAPPED)]
+    assert built == [("detector", 3), ("reader", 7, True),
+                     ("detector", 600), ("reader", pipeline.SWAPPED, pipeline.DEGRADED)]
+    assert pipeline.DEGRADED is False
 
 
 def test_a_negative_glyph_swapped_count_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
