@@ -4,9 +4,11 @@ The renderer puts its camera effects (``render.camera_effects``) on rendered pla
 motion streak of at most a fifth of a character's height. The real crops, which teach the reader what
 plates really look like, were all daylight photos as taken. Measured with ``make eval-conditions``, the
 reader lost most under simulated motion blur (113 of 154 held-out crops read -> 39) and at a third of the
-resolution (-> 49). So each real training crop is also written once more through the same camera effects,
-with the effects more likely and motion streaks up to ``DEGRADED.motion_blur_length`` of a character's
-height, its character boxes unchanged (every effect keeps the picture's size).
+resolution (-> 49). ``pipeline data --degraded`` writes each real training crop once more through the
+same camera effects, with the effects more likely and motion streaks up to ``DEGRADED.motion_blur_length``
+of a character's height, its character boxes unchanged (every effect keeps the picture's size). Off by
+default: ten epochs of fine-tuning on the CPU with these copies read fewer clear plates and did not fix
+motion blur (models/README.md, "Eleventh session").
 """
 
 from __future__ import annotations
