@@ -6,9 +6,10 @@ plates really look like, were all daylight photos as taken. Measured with ``make
 reader lost most under simulated motion blur (113 of 154 held-out crops read -> 39) and at a third of the
 resolution (-> 49). ``pipeline data --degraded`` writes each real training crop once more through the
 same camera effects, with the effects more likely and motion streaks up to ``DEGRADED.motion_blur_length``
-of a character's height, its character boxes unchanged (every effect keeps the picture's size). Off by
-default: ten epochs of fine-tuning on the CPU with these copies read fewer clear plates and did not fix
-motion blur (models/README.md, "Eleventh session").
+of a character's height, its character boxes unchanged (every effect keeps the picture's size). Against a
+control fine-tuned the same way without them, the copies read as many clear plates and more under nearly
+every simulated condition; both CPU fine-tunes read fewer clear plates than the shipped reader, and the
+copies do not fit the GPU bundle yet, so they are off by default (models/README.md, "Eleventh session").
 """
 
 from __future__ import annotations

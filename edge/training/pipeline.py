@@ -36,7 +36,9 @@ READER_IMGSZ = 256
 # label and from moved boxes), so each image is listed once.
 REAL_REPEAT = 1
 SWAPPED = 0  # glyph-swapped real crops for the reader (--swapped)
-DEGRADED = False  # a degraded copy of each real training crop for the reader (--degraded; "Eleventh session")
+# A degraded copy of each real training crop for the reader (--degraded): more reads under simulated
+# conditions than a control, as many clear ones; off until the GPU bundle has room ("Eleventh session").
+DEGRADED = False
 MIN_REAL_VAL = 50  # real validation crops needed to pick the reader's best epoch on real crops alone
 
 
