@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from edge.cpu_info import cpu_flags, cpu_name, read_cpuinfo
 from edge.vision.image import read_image
 from edge.vision.recognizer import PlateRecognizer, RecognizerConfig
 
@@ -35,33 +36,15 @@ class Progress:
             self.stream.flush()
 
 
-def _cpuinfo() -> str:
-    try:
-        return Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux
-        return ""
-
-
-def _cpu_name(cpuinfo: str) -> str:
-    for line in cpuinfo.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 # CPU features that decide how fast (and, for INT8 models with full-range weights, how well) onnxruntime
 # runs the models: integer dot products (VNNI on x86, dotprod on ARM) and the vector width.
 SPEED_FEATURES = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "asimd", "asimddp")
 
 
 def cpu_features(cpuinfo: str) -> list[str]:
-    """The ``SPEED_FEATURES`` named on the ``flags`` (x86) or ``Features`` (ARM) line of /proc/cpuinfo."""
-    for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            present = set(value.split())
-            return [f for f in SPEED_FEATURES if f in present]
-    return []
+    """The ``SPEED_FEATURES`` among the processor's flags in ``cpuinfo`` (the text of /proc/cpuinfo)."""
+    present = cpu_flags(cpuinfo)
+    return [f for f in SPEED_FEATURES if f in present]
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -115,9 +98,9 @@ def run_benchmark(config: RecognizerConfig, paths: list[str], repeat: int = 3, m
         one.read(frame)
         many.read(frame)
     n = len(frames) * repeat
-    cpuinfo = _cpuinfo()
+    cpuinfo = read_cpuinfo()
     report: dict[str, Any] = {
-        "machine": {"cpu": _cpu_name(cpuinfo), "cpu_features": cpu_features(cpuinfo), "cores": cores,
+        "machine": {"cpu": cpu_name(cpuinfo), "cpu_features": cpu_features(cpuinfo), "cores": cores,
                     "python": platform.python_version()},
         "models": one.model_versions,
         "images": len(frames),

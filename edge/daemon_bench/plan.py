@@ -6,11 +6,11 @@ import os
 import platform
 import tempfile
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from edge.cpu_info import cpu_name, read_cpuinfo
 from edge.daemon_bench.cameras import camera_capacity, idle_cost, two_1080p_cameras
 from edge.daemon_bench.clips import CLIP_FPS, FULL_HD, write_clip
 from edge.daemon_bench.errors import BenchError
@@ -20,18 +20,10 @@ from edge.daemon_bench.progress import Progress
 from edge.daemon_bench.reports import as_dict
 
 
-def _cpu_name() -> str:
-    with suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict[str, Any]:
     """The CPU, its cores and the load average now (other work on the box skews every number here)."""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
-    return {"cpu": _cpu_name(), "cores": os.cpu_count() or 1, "python": platform.python_version(),
+    return {"cpu": cpu_name(read_cpuinfo()), "cores": os.cpu_count() or 1, "python": platform.python_version(),
             "load_average": [round(x, 2) for x in load]}
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Literal
 
 log = logging.getLogger(__name__)
@@ -21,22 +20,6 @@ log = logging.getLogger(__name__)
 Precision = Literal["auto", "bf16", "fp32"]
 # CPU flags (``/proc/cpuinfo``) that mean native bfloat16 arithmetic.
 BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
-CPUINFO = Path("/proc/cpuinfo")
-
-
-def cpu_flags(cpuinfo: Path = CPUINFO) -> frozenset[str]:
-    """The feature flags of the first CPU listed in ``cpuinfo`` (empty where there is no such file)."""
-    try:
-        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return frozenset()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in {"flags", "Features"}:
-            return frozenset(value.split())
-    return frozenset()
-
-
 def amp_setting(device: str, precision: Precision, flags: frozenset[str]) -> bool | str:
     """The ``amp`` argument for ultralytics: mixed precision on a GPU, bfloat16 on a CPU that has it.
 

@@ -14,7 +14,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge.training.cpu_precision import Precision, allow_cpu_bfloat16, amp_setting, cpu_flags
+from edge.cpu_info import cpu_flags, read_cpuinfo
+from edge.training.cpu_precision import Precision, allow_cpu_bfloat16, amp_setting
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def train(job: TrainJob) -> Path:
 
     # check_amp downloads a model to test mixed precision: no network here, and AMP works on CUDA.
     trainer.check_amp = lambda model: True
-    amp = amp_setting(job.device, job.precision, cpu_flags())
+    amp = amp_setting(job.device, job.precision, cpu_flags(read_cpuinfo()))
     if amp == "bf16" and job.device == "cpu":
         import torch  # noqa: PLC0415
 

@@ -4,35 +4,15 @@ opened to it without changing any other request."""
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from edge.training.cpu_precision import allow_cpu_bfloat16, amp_setting, cpu_flags
+from edge.training.cpu_precision import allow_cpu_bfloat16, amp_setting
 
 SAPPHIRE_RAPIDS = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile"})
 EPYC_ZEN2 = frozenset({"avx2", "fma"})
-
-
-def test_cpu_flags_are_read_from_the_first_processor(tmp_path: Path) -> None:
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu avx2 amx_bf16\n\n"
-                       "processor\t: 1\nflags\t\t: fpu\n")
-    assert cpu_flags(cpuinfo) == {"fpu", "avx2", "amx_bf16"}
-
-
-def test_arm_features_count_as_flags(tmp_path: Path) -> None:
-    cpuinfo = tmp_path / "cpuinfo"
-    cpuinfo.write_text("processor\t: 0\nFeatures\t: fp asimd bf16\n")
-    assert cpu_flags(cpuinfo) == {"fp", "asimd", "bf16"}
-
-
-def test_no_cpuinfo_means_no_flags(tmp_path: Path) -> None:
-    assert cpu_flags(tmp_path / "missing") == frozenset()
-    (tmp_path / "empty").write_text("")
-    assert cpu_flags(tmp_path / "empty") == frozenset()
 
 
 @pytest.mark.parametrize(("device", "precision", "flags", "expected"), [
