@@ -41,6 +41,9 @@ class Detection:
     confidence: float
     class_id: int
     class_scores: tuple[float, ...] = field(default=(), compare=False, repr=False)  # every class, when kept
+    # Where a second, zoomed look re-boxed a plate: the whole-frame look's box. The reader crops around
+    # it, since that is the framing it was trained on (edge.vision.zoom).
+    first_look: Box | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

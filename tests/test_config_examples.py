@@ -40,6 +40,12 @@ def test_env_example_values_are_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.formats["RO"][0] == "LDDLLL"
 
 
+def test_the_second_look_is_on_by_default_and_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert VisionSettings().recognizer_config().detector_zoom
+    monkeypatch.setenv("CARWATCH_VISION__DETECTOR_ZOOM", "false")
+    assert not VisionSettings().recognizer_config().detector_zoom
+
+
 def test_unknown_keys_are_rejected() -> None:
     with pytest.raises(ValueError, match="thread_count"):
         VisionSettings(thread_count=2)  # type: ignore[call-arg]
@@ -50,6 +56,7 @@ def test_unknown_keys_are_rejected() -> None:
     ("CARWATCH_VISION__DETECTOR_TILES", "two"), ("CARWATCH_VISION__TILE_CONFIDENCE", "1.5"),
     ("CARWATCH_VISION__MIN_TWIN_SCORE", "-0.1"), ("CARWATCH_VISION__MIN_TWIN_SCORE", "nan"),
     ("CARWATCH_VISION__REREAD_BELOW", "2"), ("CARWATCH_VISION__REREAD_BELOW", "1e400"),
+    ("CARWATCH_VISION__DETECTOR_ZOOM", "maybe"), ("CARWATCH_VISION__DETECTOR_ZOOM", "2"),
 ])
 def test_bad_reading_settings_are_refused_by_name(monkeypatch: pytest.MonkeyPatch, variable: str, value: str) -> None:
     monkeypatch.setenv(variable, value)

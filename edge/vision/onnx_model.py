@@ -27,16 +27,17 @@ class ModelInfo:
     version: str  # carwatch_version, else the ultralytics version and date
     dynamic: bool = False  # the input's height and width may change from call to call
 
-    def input_shape(self, height: int, width: int) -> tuple[int, int]:
+    def input_shape(self, height: int, width: int, size: int | None = None) -> tuple[int, int]:
         """The input (rows, columns) to letterbox a ``height`` x ``width`` image into.
 
         A fixed-shape model always takes its own size. A dynamic-shape one takes the image scaled as
-        into its square, padded only to the stride: a wide frame or a plate crop then costs a
-        fraction of the square's compute, as in ultralytics' own rectangular inference.
+        into its square (or into a ``size`` square), padded only to the stride: a wide frame or a
+        plate crop then costs a fraction of the square's compute, as in ultralytics' own rectangular
+        inference.
         """
         if not self.dynamic:
             return self.input_height, self.input_width
-        return fit_shape(height, width, max(self.input_height, self.input_width))
+        return fit_shape(height, width, size or max(self.input_height, self.input_width))
 
 
 def _parse_names(raw: str | None, path: Path) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ class RecognizerConfig:
     detector_confidence: float = 0.25
     detector_tiles: int = 1  # above 1: also a tiles x tiles grid of windows, for small plates
     tile_confidence: float = 0.5
+    detector_zoom: bool = True  # a small plate must also be found in a zoomed look around it
     reader_confidence: float = 0.2
     formats: tuple[PlateFormat, ...] = field(default_factory=default_formats)
     max_substitutions: int = 2
@@ -78,7 +79,8 @@ class PlateRecognizer:
     @classmethod
     def from_config(cls, config: RecognizerConfig) -> PlateRecognizer:
         detector = PlateDetector(OnnxModel(config.detector_path, config.threads), config.detector_confidence,
-                                 tiles=config.detector_tiles, tile_confidence=config.tile_confidence)
+                                 tiles=config.detector_tiles, tile_confidence=config.tile_confidence,
+                                 zoom=config.detector_zoom)
         reader = CharacterReader(OnnxModel(config.reader_path, config.threads), config.reader_confidence)
         return cls(detector, reader, config)
 
@@ -127,7 +129,7 @@ class PlateRecognizer:
     def read_plate(self, image: np.ndarray, found: Detection) -> PlateRead:
         """Read the plate at ``found`` in ``image``."""
         box = found.box
-        reading, back, crop = self._best_crop_reading(image, box)
+        reading, back, crop = self._best_crop_reading(image, found.first_look or box)
         chars = tuple(
             CharRead(self.reader.names[d.class_id], d.confidence, _map_box(d.box, back, crop.x0, crop.y0), row)
             for row, line in enumerate(reading.rows)

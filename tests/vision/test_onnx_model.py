@@ -62,6 +62,7 @@ def test_dynamic_detector_letterboxes_a_wide_frame_into_a_rectangle() -> None:
     assert (detector.input_height, detector.input_width) == (512, 512)  # the square it was exported at
     assert detector.input_shape(1080, 1920) == (288, 512)
     assert detector.input_shape(1920, 1080) == (512, 288)
+    assert detector.input_shape(240, 400, size=320) == (192, 320)  # a zoomed look: a smaller square
 
 
 def test_fixed_reader_always_takes_its_square() -> None:
@@ -70,6 +71,7 @@ def test_fixed_reader_always_takes_its_square() -> None:
     assert reader.input_shape(50, 200) == (256, 256)
     fixed = ModelInfo(Path("m.onnx"), ("plate",), 320, 416, "v1")
     assert fixed.input_shape(1080, 1920) == (320, 416)
+    assert fixed.input_shape(240, 400, size=160) == (320, 416)  # a fixed input cannot shrink
 
 
 @pytest.mark.parametrize("size", [b"[512, ZZZ]", b"[]        ", b"512       ", b"[0, 0]    ", b"[-512, 1] "])

@@ -196,3 +196,27 @@ def test_an_unsure_plate_is_read_again_and_the_surest_reading_kept(name: str,
     best = always.read_plate(image, Detection(box, 1.0, 0))
     assert len(calls) >= 3  # the first crop and one per other margin (a slanted crop is read twice)
     assert _mean_char_confidence(best) >= _mean_char_confidence(first) - 1e-6
+
+
+def test_a_small_plate_is_confirmed_by_a_zoomed_look_with_a_tighter_box() -> None:
+    # B58DTK 121 px wide in a 1920x1080 frame: 32 px in the 512 px input, so it is looked at again.
+    frame = _distant_camera_frame(read_image(IMAGES / "ro-B58DTK.jpg"), 1.5, (700, 500))
+    truth = [700 + 468.8 / 1.5, 500 + 390.2 / 1.5, 700 + 651.1 / 1.5, 500 + 440.4 / 1.5]
+    one_look = PlateRecognizer.from_config(VisionSettings(detector_zoom=False).recognizer_config())
+    zoomed = PlateRecognizer.from_config(VisionSettings(detector_zoom=True).recognizer_config())
+    (first,) = one_look.detector.detect(frame)
+    (second,) = zoomed.detector.detect(frame)
+    assert first.first_look is None and second.first_look == first.box
+    iou = box_iou(np.array(truth), np.array([[b.x1, b.y1, b.x2, b.y2] for b in (first.box, second.box)]))
+    assert iou[1] > iou[0] > 0.5
+    (plate,) = zoomed.read(frame).plates
+    assert plate.text == "B58DTK" and plate.box == second.box
+
+
+def test_a_small_candidate_the_zoomed_look_cannot_find_is_dropped() -> None:
+    detector = PlateRecognizer.from_config(VisionSettings().recognizer_config()).detector
+    frame = np.full((1080, 1920, 3), 90, np.uint8)
+    candidate = Detection(Box(900, 500, 960, 520), 0.9, 0)  # nothing there but grey
+    assert detector.second_look(frame, [candidate], scale=512 / 1920) == []
+    big = Detection(Box(600, 500, 1000, 620), 0.9, 0)  # 107 px in the input: not looked at again
+    assert detector.second_look(frame, [big], scale=512 / 1920) == [big]
