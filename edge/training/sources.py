@@ -32,6 +32,8 @@ RO_BLOCK_SECONDS = 90
 SHARED_OID_PLATES = {"V328FNN", "BM351", "MEV1226", "UGO466", "KAKAOLV", "C63AMG", "CPV94H", "6611172"}
 # Visible plates the shared labels leave unboxed, found with ``label_review`` and confirmed by eye.
 UNBOXED_PLATES = Path(__file__).with_name("labels") / "unboxed_plates.csv"
+# Shared boxes placed off their plate (shifted, loose or too thin), with the plate's box confirmed by eye.
+MOVED_BOXES = Path(__file__).with_name("labels") / "moved_boxes.csv"
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,28 @@ def _read_texts(set_dir: Path) -> dict[tuple[str, int], dict[str, str]]:
     return texts
 
 
+def _box_rows(path: Path, kind: str) -> list[tuple[int, dict[str, str], tuple[float, float, float, float]]]:
+    """The rows of a box list with their line numbers and normalised ``cx``, ``cy``, ``w``, ``h`` boxes.
+
+    A row without a set, an image or a box inside the image raises ``ValueError`` naming its line.
+    """
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), 2):
+            try:
+                cx, cy, w, h = (float(row[k]) for k in ("cx", "cy", "w", "h"))
+                if not (row["source"] and row["image"]):
+                    raise ValueError("no set or image")
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{line}: not {kind} row ({exc})") from exc
+            if not (0 < w <= 1 and 0 < h <= 1 and 0 <= cx <= 1 and 0 <= cy <= 1):
+                raise ValueError(f"{path}:{line}: box outside the image: {(cx, cy, w, h)}")
+            rows.append((line, row, (cx, cy, w, h)))
+    return rows
+
+
 def read_unboxed_plates(path: Path = UNBOXED_PLATES) -> dict[tuple[str, str], list[PlateLabel]]:
     """The plates this project boxed itself, by (set, image path relative to the set folder).
 
@@ -111,20 +135,26 @@ def read_unboxed_plates(path: Path = UNBOXED_PLATES) -> dict[tuple[str, str], li
     ``note``. A bad row raises ``ValueError`` naming its line.
     """
     added: dict[tuple[str, str], list[PlateLabel]] = defaultdict(list)
-    if not path.exists():
-        return added
-    with path.open(newline="") as f:
-        for line, row in enumerate(csv.DictReader(f), 2):
-            try:
-                box = tuple(float(row[k]) for k in ("cx", "cy", "w", "h"))
-                key = (row["source"], row["image"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"{path}:{line}: not an unboxed-plate row ({exc})") from exc
-            cx, cy, w, h = box
-            if not (0 < w <= 1 and 0 < h <= 1 and 0 <= cx <= 1 and 0 <= cy <= 1):
-                raise ValueError(f"{path}:{line}: box outside the image: {box}")
-            added[key].append(PlateLabel((cx, cy, w, h), "", 1, "", row.get("note") or "", added=True))
+    for _, row, box in _box_rows(path, "an unboxed-plate"):
+        added[(row["source"], row["image"])].append(PlateLabel(box, "", 1, "", row.get("note") or "", added=True))
     return added
+
+
+def read_moved_boxes(path: Path = MOVED_BOXES) -> dict[tuple[str, str, int], tuple[float, float, float, float]]:
+    """Shared boxes this project placed again, by (set, image path relative to the set folder, box index).
+
+    Columns: ``source``, ``image``, ``box`` (the box's line in the photo's label file, from 0, as
+    ``plates.csv`` counts them), ``cx``, ``cy``, ``w``, ``h`` (normalised), ``note``. A bad row raises
+    ``ValueError`` naming its line.
+    """
+    moved = {}
+    for line, row, box in _box_rows(path, "a moved-box"):
+        try:
+            index = int(row.get("box") or "")
+        except ValueError as exc:
+            raise ValueError(f"{path}:{line}: not a moved-box row ({exc})") from exc
+        moved[(row["source"], row["image"], index)] = box
+    return moved
 
 
 def _group_of(source: str, rel: str) -> str:
@@ -138,7 +168,8 @@ def _group_of(source: str, rel: str) -> str:
     return name
 
 
-def _load_set(root: Path, source: str, unboxed: dict[tuple[str, str], list[PlateLabel]]) -> list[RealImage]:
+def _load_set(root: Path, source: str, unboxed: dict[tuple[str, str], list[PlateLabel]],
+              moved: dict[tuple[str, str, int], tuple[float, float, float, float]]) -> list[RealImage]:
     set_dir = root / source
     texts = _read_texts(set_dir)
     images = []
@@ -151,7 +182,7 @@ def _load_set(root: Path, source: str, unboxed: dict[tuple[str, str], list[Plate
             text = row.get("text", "")
             plates.append(
                 PlateLabel(
-                    box=box,
+                    box=moved.get((source, rel, i), box),
                     text="" if text == "?" else text,
                     rows=int(row.get("rows") or 1),
                     country=row.get("country", ""),
@@ -191,18 +222,21 @@ def _make_car_disjoint(images: list[RealImage]) -> list[RealImage]:
     return [RealImage(i.source, i.image, i.group, split_of[i.group], i.plates) for i in images]
 
 
-def load_real_images(root: Path, unboxed_plates: Path = UNBOXED_PLATES) -> list[RealImage]:
+def load_real_images(root: Path, unboxed_plates: Path = UNBOXED_PLATES,
+                      moved_boxes: Path = MOVED_BOXES) -> list[RealImage]:
     """All real photos of the shared sets, re-split so that val shares no car or source photo.
 
     Each photo's plates are the shared set's boxes (in their label-file order, as ``plates.csv``
-    counts them), then the plates of ``unboxed_plates`` on that photo.
+    counts them; those in ``moved_boxes`` where that list places them), then the plates of
+    ``unboxed_plates`` on that photo.
     """
     result: list[RealImage] = []
     unboxed = read_unboxed_plates(unboxed_plates)
+    moved = read_moved_boxes(moved_boxes)
     for source in SETS:
         if not (root / source).is_dir():
             continue
-        images = _load_set(root, source, unboxed)
+        images = _load_set(root, source, unboxed, moved)
         if source in ("ro-dashcam", "us-roboflow"):
             images = _resplit_by_group(images)
         if source == "ro-dashcam":

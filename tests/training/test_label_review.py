@@ -1,4 +1,4 @@
-"""Finding plates the shared labels miss, and the list of those confirmed by eye."""
+"""Finding plates the shared labels miss, and the lists of plates and boxes confirmed by eye."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from edge.training.label_review import accept, find_candidates, main, write_review
-from edge.training.sources import UNBOXED_PLATES, PlateLabel, RealImage, load_real_images, read_unboxed_plates
+from edge.training.sources import (
+    MOVED_BOXES,
+    UNBOXED_PLATES,
+    PlateLabel,
+    RealImage,
+    load_real_images,
+    read_moved_boxes,
+    read_unboxed_plates,
+)
 from edge.vision.detector import PlateDetector
 from edge.vision.recognizer import PlateRecognizer
 
@@ -84,6 +92,40 @@ def test_unboxed_plates_join_the_photo_after_its_shared_boxes(tmp_path: Path) ->
     [photo] = load_real_images(root, plates)
     assert [p.added for p in photo.plates] == [False, True]
     assert photo.plates[1].box == (0.2, 0.3, 0.1, 0.05) and photo.plates[1].note == "seen"
+
+
+def test_a_moved_box_replaces_only_its_own_shared_box(tmp_path: Path) -> None:
+    root = tmp_path / "shared"
+    for folder in ("images", "labels"):
+        (root / "oid-plates-1024" / folder / "val").mkdir(parents=True)
+    for name in ("a", "b"):
+        shutil.copy(IMAGES / "ro-B02YKD.jpg", root / "oid-plates-1024" / "images" / "val" / f"{name}.jpg")
+        (root / "oid-plates-1024" / "labels" / "val" / f"{name}.txt").write_text(
+            "0 0.5 0.5 0.2 0.1\n0 0.2 0.2 0.1 0.05\n")
+    moved = tmp_path / "moved.csv"
+    moved.write_text("source,image,box,cx,cy,w,h,note\noid-plates-1024,images/val/a.jpg,1,0.25,0.2,0.1,0.04,shifted\n")
+    a, b = load_real_images(root, tmp_path / "no-unboxed.csv", moved)
+    assert [p.box for p in a.plates] == [(0.5, 0.5, 0.2, 0.1), (0.25, 0.2, 0.1, 0.04)]
+    assert [p.box for p in b.plates] == [(0.5, 0.5, 0.2, 0.1), (0.2, 0.2, 0.1, 0.05)]
+    assert not any(p.added for p in a.plates)  # still the shared plate, placed again
+
+
+@pytest.mark.parametrize("row", [["oid-plates-1024", "images/val/a.jpg", "", "0.5", "0.5", "0.1", "0.1", ""],
+                                 ["oid-plates-1024", "images/val/a.jpg", "one", "0.5", "0.5", "0.1", "0.1", ""],
+                                 ["oid-plates-1024", "images/val/a.jpg", "0", "0.5", "0.5", "2", "0.1", ""],
+                                 ["", "images/val/a.jpg", "0", "0.5", "0.5", "0.1", "0.1", ""]])
+def test_a_bad_moved_box_row_names_its_line(tmp_path: Path, row: list[str]) -> None:
+    moved = tmp_path / "moved.csv"
+    with moved.open("w", newline="") as f:
+        csv.writer(f).writerows([["source", "image", "box", "cx", "cy", "w", "h", "note"], row])
+    with pytest.raises(ValueError, match=f"{moved}:2"):
+        read_moved_boxes(moved)
+
+
+def test_the_shipped_moved_box_list_parses() -> None:
+    moved = read_moved_boxes(MOVED_BOXES)
+    assert len(moved) >= 6
+    assert {source for source, _, _ in moved} <= {"ro-dashcam", "us-roboflow", "oid-plates-416", "oid-plates-1024"}
 
 
 @pytest.mark.parametrize("numbers", [["0"], ["x"]])
