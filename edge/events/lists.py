@@ -224,10 +224,11 @@ class PlateListStore:
             self.on_change(lists)
 
     def _refuse(self, error: str, digest: str) -> None:
+        # Logged first: whoever sees last_error set (the status, a test) also finds the log line.
+        log.error("plate lists not reloaded, the previous lists stay in force: %s", error)
         with self._lock:
             self._last_error = error
             self._seen_digest = digest
-        log.error("plate lists not reloaded, the previous lists stay in force: %s", error)
 
 
 def _digest(data: bytes) -> str:
