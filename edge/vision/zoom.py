@@ -23,7 +23,7 @@ from edge.vision.tiles import Window
 INPUT_PX = 320  # long side of the zoomed look's input: a quarter to a half of a whole-frame pass
 PLATE_PX = 64  # width of the plate in the zoomed look; a plate this wide in the first look is not zoomed
 WINDOW_ASPECT = 0.6  # window height / width: room for the plate's surroundings above and below
-PLATE_ASPECT = 2.5  # the window is also at least this many plate heights wide (tall two-row plates)
+PLATE_ASPECT = 2.5  # sizing the window, a plate counts as at least this many of its heights wide (square plates)
 MIN_WINDOW_PX = 64
 SAME_PLATE_IOU = 0.2  # a zoomed box overlapping the candidate this much is the same plate, better placed
 
