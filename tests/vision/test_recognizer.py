@@ -220,3 +220,5 @@ def test_a_small_candidate_the_zoomed_look_cannot_find_is_dropped() -> None:
     assert detector.second_look(frame, [candidate], scale=512 / 1920) == []
     big = Detection(Box(600, 500, 1000, 620), 0.9, 0)  # 107 px in the input: not looked at again
     assert detector.second_look(frame, [big], scale=512 / 1920) == [big]
+    tiny = np.full((7, 5, 3), 90, np.uint8)  # a window clipped to a frame smaller than the stride
+    assert detector.second_look(tiny, [Detection(Box(0, 0, 5, 2), 0.9, 0)], scale=1.0) == []
