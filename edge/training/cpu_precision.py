@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 Precision = Literal["auto", "bf16", "fp32"]
 # CPU flags (``/proc/cpuinfo``) that mean native bfloat16 arithmetic.
 BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+
+
 def amp_setting(device: str, precision: Precision, flags: frozenset[str]) -> bool | str:
     """The ``amp`` argument for ultralytics: mixed precision on a GPU, bfloat16 on a CPU that has it.
 

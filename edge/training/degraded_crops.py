@@ -15,13 +15,13 @@ copies do not fit the GPU bundle yet, so they are off by default (models/README.
 from __future__ import annotations
 
 import logging
-import zlib
 from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from edge.simulated_conditions import seed_for
 from edge.training.render.camera_effects import camera
 from edge.training.render.pixels import Floats, Image8
 from edge.training.render.plate_types import EffectConfig
@@ -43,10 +43,9 @@ def plate_area(height: int, width: int) -> Floats:
     return mask
 
 
-def character_height(label: Path, crop_height: int) -> float:
-    """The median character height in pixels from a YOLO label file (class cx cy w h, normalised)."""
-    heights = [float(parts[4]) * crop_height for line in label.read_text().splitlines()
-               if len(parts := line.split()) == 5]
+def character_height(boxes: str, crop_height: int) -> float:
+    """The median character height in pixels from the text of a YOLO label file (class cx cy w h, normalised)."""
+    heights = [float(parts[4]) * crop_height for line in boxes.splitlines() if len(parts := line.split()) == 5]
     return float(np.median(heights)) if heights else crop_height / 1.5
 
 
@@ -72,10 +71,11 @@ def write_degraded(images: list[Path], out: Path) -> list[Path]:
             log.warning("skipping %s: unreadable or no label", image)
             continue
         crop: Image8 = pixels.astype(np.uint8, copy=False)
-        copy = degrade(crop, character_height(label, crop.shape[0]), zlib.crc32(image.name.encode()))
+        boxes = label.read_text()
+        copy = degrade(crop, character_height(boxes, crop.shape[0]), seed_for(image.name))
         target = out / "images" / f"{image.stem}{SUFFIX}.jpg"
         cv2.imwrite(str(target), copy, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
-        (out / "labels" / f"{target.stem}.txt").write_text(label.read_text())
+        (out / "labels" / f"{target.stem}.txt").write_text(boxes)
         written.append(target)
     log.info("degraded copies: %d of %d crops in %s", len(written), len(images), out)
     return written

@@ -151,6 +151,8 @@ def read_moved_boxes(path: Path = MOVED_BOXES) -> dict[tuple[str, str, int], tup
     for line, row, box in _box_rows(path, "a moved-box"):
         try:
             index = int(row.get("box") or "")
+            if index < 0:
+                raise ValueError(f"box index {index} is negative")
         except ValueError as exc:
             raise ValueError(f"{path}:{line}: not a moved-box row ({exc})") from exc
         moved[(row["source"], row["image"], index)] = box

@@ -53,8 +53,8 @@ class PlateDetector:
         found, scale = self._detect_once(image, self.conf_threshold)
         if self.tiles > 1:
             found = self._add_tiles(image, found)
-        if self.zoom and any(needs_zoom(d.box, scale) for d in found):
-            found = self._merge(self.second_look(image, found, scale))
+        if self.zoom:  # two small candidates may have become one plate: merged as one look's are
+            found = self._merge(self.second_look(image, found, scale), self.iou_threshold)
         return found
 
     def second_look(self, image: np.ndarray, found: list[Detection], scale: float) -> list[Detection]:
@@ -83,13 +83,13 @@ class PlateDetector:
                     b = d.box
                     found.append(Detection(Box(b.x1 + window.x1, b.y1 + window.y1, b.x2 + window.x1,
                                                b.y2 + window.y1), d.confidence, d.class_id))
-        return self._merge(found)
+        return self._merge(found, MERGE_IOU)
 
     @staticmethod
-    def _merge(found: list[Detection]) -> list[Detection]:
-        """One detection per plate, best first."""
+    def _merge(found: list[Detection], iou: float) -> list[Detection]:
+        """One detection per plate (boxes overlapping more than ``iou`` are one), best first."""
         if not found:
             return []
         boxes = np.array([[d.box.x1, d.box.y1, d.box.x2, d.box.y2] for d in found])
         scores = np.array([d.confidence for d in found])
-        return [found[i] for i in nms(boxes, scores, MERGE_IOU)[:MAX_PLATES]]
+        return [found[i] for i in nms(boxes, scores, iou)[:MAX_PLATES]]

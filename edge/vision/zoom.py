@@ -7,7 +7,7 @@ scaled so that the plate becomes ``PLATE_PX`` wide in an ``INPUT_PX`` input: a s
 when that zoomed look finds it too, and takes the zoomed look's box, which is tighter. The reader still
 crops around the first look's box (``Detection.first_look``): that framing is the one it was trained on.
 
-Measured on the 388 held-out photos (models/README.md, "Twelfth session"): precision 0.755 -> 0.827,
+Measured on the 388 held-out photos (models/README.md, "Twelfth session"): precision 0.755 -> 0.825,
 recall 0.712 -> 0.714, the same 112 of 154 plates read, with one extra detector run at 320 px per
 small candidate.
 """

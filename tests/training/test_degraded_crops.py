@@ -40,12 +40,10 @@ def test_plate_area_of_a_tiny_crop_is_never_empty(shape: tuple[int, int]) -> Non
     assert plate_area(*shape).sum() >= 1
 
 
-def test_character_height_is_the_median_label_height(tmp_path: Path) -> None:
-    label = tmp_path / "a.txt"
-    label.write_text("0 0.2 0.5 0.1 0.50\n1 0.4 0.5 0.1 0.60\n2 0.6 0.5 0.1 0.55\nnot a box\n")
-    assert character_height(label, 40) == pytest.approx(22.0)
-    label.write_text("")
-    assert character_height(label, 30) == pytest.approx(20.0)
+def test_character_height_is_the_median_label_height() -> None:
+    boxes = "0 0.2 0.5 0.1 0.50\n1 0.4 0.5 0.1 0.60\n2 0.6 0.5 0.1 0.55\nnot a box\n"
+    assert character_height(boxes, 40) == pytest.approx(22.0)
+    assert character_height("", 30) == pytest.approx(20.0)
 
 
 def test_a_degraded_copy_keeps_the_size_and_changes_the_pixels(real_crop: np.ndarray) -> None:

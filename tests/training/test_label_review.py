@@ -112,6 +112,7 @@ def test_a_moved_box_replaces_only_its_own_shared_box(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("row", [["oid-plates-1024", "images/val/a.jpg", "", "0.5", "0.5", "0.1", "0.1", ""],
                                  ["oid-plates-1024", "images/val/a.jpg", "one", "0.5", "0.5", "0.1", "0.1", ""],
+                                 ["oid-plates-1024", "images/val/a.jpg", "-1", "0.5", "0.5", "0.1", "0.1", ""],
                                  ["oid-plates-1024", "images/val/a.jpg", "0", "0.5", "0.5", "2", "0.1", ""],
                                  ["", "images/val/a.jpg", "0", "0.5", "0.5", "0.1", "0.1", ""]])
 def test_a_bad_moved_box_row_names_its_line(tmp_path: Path, row: list[str]) -> None:
