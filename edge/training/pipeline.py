@@ -148,6 +148,10 @@ class ModelRecipe:
     # of the time, the reader in about 85 % (10 ms a frame on a CPU without VNNI); models/README.md, "Seventh
     # session" and "Tenth session".
     int8: bool
+    # How much of the YOLO head the INT8 copy quantizes (``edge.training.quantize.HEAD_CHOICES``). Since the
+    # thirteenth session both quantize its 3x3 Conv blocks too ("blocks"): a frame a quarter faster, the
+    # same plates read per vehicle, the last 1x1 convolutions and the box decoding still in float.
+    int8_head: str
     # Trained on rectangles in shuffled rectangular batches (``edge.training.rect_batches``), for a model fed
     # rectangles. Tried for the reader in the eighth session and not kept: after 99 epochs on an H200 it read
     # 103 of 154 held-out crops fed rectangles (the square reader 113), for 6 ms a frame (models/README.md).
@@ -155,8 +159,9 @@ class ModelRecipe:
 
 
 RECIPES = (
-    ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64, True, True, False),
-    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, True, False),
+    ModelRecipe("detector", "plate-detector.onnx", DETECTOR_TRAIN_IMGSZ, DETECTOR_IMGSZ, 0.002, 64, True, True,
+                "blocks", False),
+    ModelRecipe("reader", "plate-reader.onnx", READER_IMGSZ, READER_IMGSZ, 0.0005, 128, False, True, "blocks", False),
 )
 
 
@@ -252,7 +257,7 @@ def quantize_models(shared: Path, build: Path, names: tuple[str, ...] = MODEL_NA
                   else folder_images(build / "reader" / "real" / "images", 2 * count))
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                out = quantize(model, Path(tmp) / recipe.onnx_name, images)
+                out = quantize(model, Path(tmp) / recipe.onnx_name, images, head=recipe.int8_head)
             except ValueError as exc:
                 log.warning("%s left as it is: %s", model, exc)
                 continue

@@ -177,7 +177,7 @@ def test_quantize_step_replaces_both_models_once(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(quantize, "calibration_photos", lambda shared, count: photos)  # no ../shared here
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")
     for name in ("plate-detector.onnx", "plate-reader.onnx"):
-        assert OnnxModel(models / name).info.version == f"tiny-1{quantize.VERSION_SUFFIX}"
+        assert OnnxModel(models / name).info.version == f"tiny-1{quantize.VERSION_SUFFIX}-headblocks"
     first = [(models / name).read_bytes() for name in ("plate-detector.onnx", "plate-reader.onnx")]
     pipeline.quantize_models(tmp_path / "shared", tmp_path / "build")  # INT8 already: kept as it is
     assert [(models / name).read_bytes() for name in ("plate-detector.onnx", "plate-reader.onnx")] == first

@@ -12,7 +12,16 @@ import numpy as np
 import onnx
 import pytest
 
-from edge.training.quantize import HEAD_PREFIX, VERSION_SUFFIX, WEIGHT_RANGE, blobs, folder_images, main, quantize
+from edge.training.quantize import (
+    HEAD_PREFIX,
+    VERSION_SUFFIX,
+    WEIGHT_RANGE,
+    blobs,
+    float_nodes,
+    folder_images,
+    main,
+    quantize,
+)
 from edge.vision.errors import ModelError
 from edge.vision.onnx_model import OnnxModel
 from tests.training.tiny_onnx import write_tiny_detector
@@ -74,11 +83,15 @@ def test_the_int8_copy_computes_nearly_what_the_float_model_does(models: tuple[P
 
 
 @pytest.mark.parametrize("name", ["plate-detector.onnx", "plate-reader.onnx"])
-def test_the_shipped_models_are_int8_with_seven_bit_weights_and_the_head_in_float(name: str) -> None:
+def test_the_shipped_models_are_int8_with_seven_bit_weights_and_the_head_ends_in_float(name: str) -> None:
     model = onnx.load(str(MODELS / name))
     assert _weights_quantized(model, "/model.0/") == 1
-    assert _weights_quantized(model, HEAD_PREFIX) == 0
-    assert OnnxModel(MODELS / name).info.version.endswith(VERSION_SUFFIX)
+    # The head's 3x3 blocks are INT8 (two per branch and scale: 12); its last 1x1 convolutions, which give
+    # the box distances and class scores, and the box decoding stay float.
+    assert _weights_quantized(model, HEAD_PREFIX) == 12
+    last = [f"{HEAD_PREFIX}cv{b}.{i}/cv{b}.{i}.2/" for b in (2, 3) for i in range(3)] + [f"{HEAD_PREFIX}dfl/"]
+    assert sum(_weights_quantized(model, prefix) for prefix in last) == 0
+    assert OnnxModel(MODELS / name).info.version.endswith(f"{VERSION_SUFFIX}-headblocks")
     low, high = _int8_weight_range(model)
     assert WEIGHT_RANGE[0] <= low and high <= WEIGHT_RANGE[1]  # the same on a CPU without VNNI
 
@@ -126,3 +139,32 @@ def test_other_calibration_methods_also_give_an_int8_copy(tmp_path: Path, models
     assert _weights_quantized(onnx.load(str(target)), "/model.0/") == 1
     with pytest.raises(SystemExit):
         main([str(source), str(target), "--images", str(IMAGES), "--method", "guess"])
+
+
+# Node names as a YOLOv8 export spells them: backbone, the head's 3x3 blocks, its last 1x1 convolutions, decoding.
+YOLO_NODES = [
+    "/model.0/conv/Conv", "/model.21/cv2/conv/Conv",
+    "/model.22/cv2.0/cv2.0.0/conv/Conv", "/model.22/cv2.0/cv2.0.0/act/Mul", "/model.22/cv2.0/cv2.0.1/conv/Conv",
+    "/model.22/cv3.2/cv3.2.1/conv/Conv", "/model.22/cv2.0/cv2.0.2/Conv", "/model.22/cv3.2/cv3.2.2/Conv",
+    "/model.22/dfl/conv/Conv", "/model.22/Concat_3", "/model.22/Sigmoid",
+]
+
+
+def test_the_head_choice_says_which_nodes_stay_float() -> None:
+    last_and_decoding = ["/model.22/cv2.0/cv2.0.2/Conv", "/model.22/cv3.2/cv3.2.2/Conv", "/model.22/dfl/conv/Conv",
+                         "/model.22/Concat_3", "/model.22/Sigmoid"]
+    assert float_nodes(YOLO_NODES, "float") == [n for n in YOLO_NODES if n.startswith(HEAD_PREFIX)]
+    assert float_nodes(YOLO_NODES, "blocks") == last_and_decoding
+    assert float_nodes(YOLO_NODES, "all") == []
+    with pytest.raises(ValueError, match="head must be one of"):
+        float_nodes(YOLO_NODES, "half")
+
+
+def test_the_whole_head_can_be_quantized_from_the_command_line(tmp_path: Path, models: tuple[Path, Path]) -> None:
+    source, _ = models
+    for head, quantized in (("blocks", 0), ("all", 1)):  # the tiny head is one last Conv, not a 3x3 block
+        target = tmp_path / f"{head}.onnx"
+        assert main([str(source), str(target), "--images", str(IMAGES), "--count", "3", "--head", head]) == 0
+        assert _weights_quantized(onnx.load(str(target)), HEAD_PREFIX) == quantized
+    with pytest.raises(SystemExit):
+        main([str(source), str(tmp_path / "x.onnx"), "--images", str(IMAGES), "--head", "half"])
