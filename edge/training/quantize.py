@@ -4,10 +4,11 @@ Static quantization with onnxruntime (QDQ format, weights per output channel as 
 activations as unsigned 8 bits with ranges calibrated on real training images, fed exactly as at run
 time: :func:`edge.vision.preprocess.letterbox` into the model's own input shape). The nodes of the YOLO
 head (``/model.22/``: its last convolutions and the box decoding) stay in float: box coordinates
-quantized to 8 bits move the boxes the reader is given. ``head="blocks"`` also quantizes the head's
-3x3 Conv blocks (``cv2.*.0``, ``cv2.*.1``, ``cv3.*.0``, ``cv3.*.1``: a third of the compute) and keeps
-only its last 1x1 convolutions and the decoding in float: a third faster, a few reads fewer
-(models/README.md, "Thirteenth session"); ``head="all"`` quantizes everything.
+quantized to 8 bits move the boxes the reader is given. ``head="blocks"`` (shipped since the thirteenth
+session) also quantizes the head's 3x3 Conv blocks (``cv2.*.0``, ``cv2.*.1``, ``cv3.*.0``, ``cv3.*.1``,
+most of its compute) and keeps only its last 1x1 convolutions and the decoding in float: each model a
+quarter to a third faster, a few reads fewer (models/README.md, "Thirteenth session"); ``head="all"``
+quantizes everything.
 
 The weights use 7 of their 8 bits (``reduce_range``, values -64..64). On an x86 CPU without VNNI (AVX2
 only, as on many small gate boxes and on virtual machines that hide AVX-512) onnxruntime multiplies
@@ -117,7 +118,8 @@ def float_nodes(names: Sequence[str], head: str) -> list[str]:
 def quantize(source: Path, target: Path, images: Sequence[Path], *, head: str = "float",
              method: str = "minmax") -> Path:
     """Write an INT8 (QDQ) copy of ``source`` to ``target``, calibrated on ``images``; a ModelError when
-    ``source`` is not a model the run time loads, a ValueError when it is quantized already."""
+    ``source`` is not a model the run time loads, a ValueError when it is quantized already or ``head`` is
+    not one of ``HEAD_CHOICES``."""
     import onnx  # noqa: PLC0415 - training extra only
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static  # noqa: PLC0415
     from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: PLC0415
